@@ -1,0 +1,1 @@
+"""Datasets the book builds itself, one TFDS builder per folder."""

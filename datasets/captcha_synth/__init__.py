@@ -1,0 +1,1 @@
+"""The builtin captcha dataset (a TFDS builder)."""

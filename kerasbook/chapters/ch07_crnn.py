@@ -1,0 +1,394 @@
+"""Chapter 7: GRU + CRNN, a captcha reader trained with CTC.
+
+A CRNN reads text from an image without cutting it into characters. A small
+residual CNN turns the 48x128 image into a 3x32 grid of features, keeping the
+width axis as time; each of the 32 columns becomes one step of a sequence that
+a bidirectional GRU stack reads left-to-right and right-to-left; a dense layer
+scores every column over the 36 symbols plus the CTC blank. CTC (our own, in
+`kerasbook.layers.ctc`) trains it from the text alone, summing over every way
+the 5 characters could be laid out across the 32 columns.
+
+Run it:
+
+    python -m kerasbook.chapters.ch07_crnn            # default run, builtin data
+    python -m kerasbook.chapters.ch07_crnn --quick    # a few minutes on a laptop
+    python -m kerasbook.chapters.ch07_crnn predict --model RUN/model.keras a.png b.png
+
+References:
+    Shi, Bai, Yao, "An End-to-End Trainable Neural Network for Image-based
+    Sequence Recognition" (CRNN), 2015. Cho et al., "Learning Phrase
+    Representations using RNN Encoder-Decoder" (GRU), 2014. Graves et al.,
+    "Connectionist Temporal Classification", 2006.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kerasbook import cli
+from kerasbook.data import DatasetSpec, choose_source, register
+from kerasbook.data import captcha as cap
+
+CHAPTER = "ch07_crnn"
+PROG = "python -m kerasbook.chapters.ch07_crnn"
+NUM_CLASSES = len(cap.ALPHABET) + 1          # 36 symbols + the CTC blank (class 0)
+LAB_URL = "https://github.com/AakashKumarNain/CaptchaCracker/raw/master/captcha_images_v2.zip"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run of chapter 7 depends on."""
+
+    train_size: int = 40_000        # builtin captchas drawn for training
+    val_size: int = 1_000           # held out for the best-model checkpoint
+    test_size: int = 1_000          # unseen captchas for the final numbers
+    epochs: int = 12
+    batch_size: int = 128
+    learning_rate: float = 2e-3     # peak of the warm-up + cosine schedule
+    warmup_fraction: float = 0.1    # share of all steps spent warming up
+    widths: tuple = (32, 32, 64, 128)  # stem, then the three residual stages
+    rnn_units: int = 128            # per direction
+    rnn_layers: int = 2
+    dropout: float = 0.1
+    beam_width: int = 8             # beam search at evaluation
+    clipnorm: float = 5.0           # RNNs and CTC like a bounded step
+
+    def quick(self) -> "Config":
+        """A preset that finishes in a few minutes on a laptop CPU."""
+        return dataclasses.replace(self, train_size=4_000, val_size=500, test_size=500, epochs=6)
+
+
+# --8<-- [start:data]
+def _lab_folder(data_dir):
+    """The lab folder to use: `--data-dir`, or the copy `keras.utils.get_file` cached."""
+    if data_dir:
+        return Path(data_dir)
+    cached = Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
+    hits = sorted((cached / "datasets").glob("captcha_images_v2*/**/*.png"))
+    return hits[0].parent if hits else None
+
+
+def _lab_available(data_dir):
+    folder = _lab_folder(data_dir)
+    if folder is None:
+        return False, "the lab captcha folder is not cached; pass --data-dir DIR with images named by their text"
+    try:
+        cap.list_folder(folder)
+    except ValueError as err:
+        if data_dir:
+            raise cli.UsageError(str(err)) from None
+        return False, str(err)
+    return True, ""
+
+
+SPEC = register(DatasetSpec(
+    name="captcha",
+    builtin="captchas drawn by the captcha package (datasets/captcha_synth)",
+    full="the course's lab captchas: a folder of images named by their text",
+    full_available=_lab_available,
+    full_url=LAB_URL,
+))
+
+
+def builtin_builder(cfg: Config, seed: int):
+    """The TFDS builder of `datasets/captcha_synth` for this run's sizes and seed."""
+    from kerasbook.datasets.captcha_synth.captcha_synth_dataset_builder import Builder, CaptchaConfig
+    from kerasbook.training import cache_dir
+
+    config = CaptchaConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, seed)
+    return Builder(config=config, data_dir=str(cache_dir() / "tfds"))
+
+
+def load_builtin(cfg: Config, seed: int):
+    """`{split: (images (N, 48, 128, 1) uint8, labels (N, 5) int32, texts)}` from TFDS."""
+    import tensorflow_datasets as tfds
+
+    builder = builtin_builder(cfg, seed)
+    builder.download_and_prepare()
+    splits = {}
+    for split in ("train", "validation", "test"):
+        arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
+        texts = [t.decode() for t in arrays["text"]]
+        splits[split] = (arrays["image"], arrays["label"].astype("int32"), texts)
+    return splits
+
+
+def load_lab(data_dir, seed: int):
+    """The course's lab captchas, split 80/10/10 by a seeded shuffle."""
+    folder = _lab_folder(data_dir)
+    if folder is None:
+        import keras
+
+        keras.utils.get_file("captcha_images_v2.zip", LAB_URL, extract=True)
+        folder = _lab_folder(None)
+    pairs = cap.list_folder(folder)
+    images = np.stack([cap.load_image(p) for p, _ in pairs])[..., None]
+    texts = [t for _, t in pairs]
+    width = max(len(t) for t in texts)
+    labels = np.zeros((len(texts), width), np.int32)       # padded with the blank (0)
+    for i, t in enumerate(texts):
+        labels[i, : len(t)] = cap.encode(t)
+    order = np.random.default_rng(seed).permutation(len(texts))
+    n_val = n_test = max(1, len(texts) // 10)
+    parts = {"test": order[:n_test], "validation": order[n_test:n_test + n_val], "train": order[n_test + n_val:]}
+    return {k: (images[idx], labels[idx], [texts[i] for i in idx]) for k, idx in parts.items()}
+
+
+def pipeline(images, labels, batch_size, shuffle_seed=None):
+    """A cached, shuffled, batched, prefetched `tf.data` pipeline."""
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
+    if shuffle_seed is not None:
+        ds = ds.shuffle(min(len(images), 10_000), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=shuffle_seed is not None).prefetch(tf.data.AUTOTUNE)
+# --8<-- [end:data]
+
+
+# --8<-- [start:model]
+def build_model(cfg: Config, use_cudnn="auto"):
+    """The CRNN: residual CNN over the image -> width as time -> BiGRU stack -> logits."""
+    import keras
+    from keras import layers
+
+    from kerasbook.layers.residual import ResidualBlock
+
+    stem, w1, w2, w3 = cfg.widths
+    image = keras.Input((cap.HEIGHT, cap.WIDTH, 1), dtype="uint8", name="image")
+    x = layers.Rescaling(1 / 255, name="scale")(image)                            # (B, 48, 128, 1)
+    x = layers.Conv2D(stem, 3, strides=2, padding="same", use_bias=False, name="stem_conv")(x)  # (B, 24, 64, 32)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.ReLU(name="stem_relu")(x)
+    # Height shrinks faster than width: width is the time axis we want to keep long.
+    x = ResidualBlock(w1, strides=2, name="res1")(x)                              # (B, 12, 32, 32)
+    x = ResidualBlock(w2, strides=(2, 1), name="res2")(x)                         # (B, 6, 32, 64)
+    x = ResidualBlock(w3, strides=(2, 1), name="res3")(x)                         # (B, 3, 32, 128)
+    _, h, w, c = x.shape
+    x = layers.Permute((2, 1, 3), name="width_first")(x)                          # (B, 32, 3, 128)
+    x = layers.Reshape((w, h * c), name="to_sequence")(x)                         # (B, 32, 384)
+    x = layers.Dense(cfg.rnn_units, activation="relu", name="column_proj")(x)     # (B, 32, units)
+    x = layers.Dropout(cfg.dropout, name="column_dropout")(x)
+    for i in range(cfg.rnn_layers):
+        gru = layers.GRU(cfg.rnn_units, return_sequences=True, use_cudnn=use_cudnn, name=f"gru{i + 1}")
+        x = layers.Bidirectional(gru, name=f"bigru{i + 1}")(x)                   # (B, 32, 2 * units)
+    logits = layers.Dense(NUM_CLASSES, name="logits")(x)                          # (B, 32, 37)
+    return keras.Model(image, logits, name="crnn")
+# --8<-- [end:model]
+
+
+def compile_crnn(model, cfg: Config, steps_per_epoch: int, jit_compile: bool):
+    """Adam with warm-up + cosine decay, our CTC loss and exact-match accuracy."""
+    import keras
+
+    from kerasbook.layers.ctc import CTCLoss, SequenceAccuracy
+    from kerasbook.training import compile_model
+
+    total = max(1, cfg.epochs * steps_per_epoch)
+    warmup = int(total * cfg.warmup_fraction)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup else cfg.learning_rate, total - warmup, alpha=0.02,
+        warmup_target=cfg.learning_rate if warmup else None, warmup_steps=warmup,
+    )
+    optimizer = keras.optimizers.Adam(schedule, clipnorm=cfg.clipnorm)
+    compile_model(model, optimizer=optimizer, loss=CTCLoss(), metrics=[SequenceAccuracy()], jit_compile=jit_compile)
+
+
+def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, False), seed=0):
+    """Seconds per training step with XLA on and off, plus compile time.
+
+    Returns `{True: {"compile_s", "step_s" (median), "samples_per_s"}, False: {...}}`.
+    """
+    import keras
+
+    batch_size = batch_size or cfg.batch_size
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, (batch_size, cap.HEIGHT, cap.WIDTH, 1), dtype=np.uint8)
+    y = rng.integers(1, NUM_CLASSES, (batch_size, cap.TEXT_LENGTH)).astype("int32")
+    out = {}
+    for jit in modes:
+        keras.utils.set_random_seed(seed)
+        model = build_model(cfg, use_cudnn=False if jit else "auto")
+        compile_crnn(model, cfg, steps_per_epoch=100, jit_compile=jit)
+        start = time.perf_counter()
+        model.train_on_batch(x, y)
+        compile_s = time.perf_counter() - start
+        times = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            model.train_on_batch(x, y)
+            times.append(time.perf_counter() - start)
+        step = float(np.median(times))
+        out[jit] = {"compile_s": compile_s, "step_s": step, "samples_per_s": batch_size / step}
+    return out
+
+
+# --8<-- [start:evaluate]
+def decode_batch(logits, beam_width=0):
+    """Texts from `(N, T, K)` logits: greedy (best path) or prefix beam search."""
+    from keras import ops
+
+    from kerasbook.layers.ctc import ctc_beam_search_decode, ctc_greedy_decode
+
+    if beam_width <= 0:
+        ids = ops.convert_to_numpy(ctc_greedy_decode(logits))
+        return [cap.decode(row) for row in ids]
+    log_probs = ops.convert_to_numpy(ops.log_softmax(ops.convert_to_tensor(logits), axis=-1))
+    return [cap.decode(ctc_beam_search_decode(lp, beam_width)[0]) for lp in log_probs]
+
+
+def evaluate(model, images, texts, beam_width):
+    """Exact-match accuracy and character error rate, greedy and beam."""
+    from kerasbook.metrics import character_error_rate, exact_match
+
+    logits = model.predict(images, batch_size=256, verbose=0)
+    greedy = decode_batch(logits)
+    beam = decode_batch(logits, beam_width)
+    metrics = {
+        "test_exact_match_greedy": exact_match(greedy, texts),
+        "test_cer_greedy": character_error_rate(greedy, texts),
+        "test_exact_match_beam": exact_match(beam, texts),
+        "test_cer_beam": character_error_rate(beam, texts),
+    }
+    return metrics, beam, logits
+# --8<-- [end:evaluate]
+
+
+def save_figures(out: Path, history, test_images, texts, predictions, logits):
+    import matplotlib.pyplot as plt
+    from keras import ops
+
+    from kerasbook.plots import image_grid, plot_history
+
+    figs = out / "figures"
+    plot_history(history, figs / "curves.png", title="CRNN + CTC on captchas")
+    n = min(16, len(texts))
+    captions = [p if p == t else f"{p or '∅'} ≠ {t}" for p, t in zip(predictions[:n], texts[:n])]
+    wrong = [p != t for p, t in zip(predictions[:n], texts[:n])]
+    image_grid(test_images[:n], captions, figs / "predictions.png", wrong=wrong,
+               title="held-out captchas: read text (red: wrong, ≠ shows the truth)")
+
+    # What CTC learns: per-column probabilities, mostly blank with sharp spikes.
+    probs = ops.convert_to_numpy(ops.softmax(ops.convert_to_tensor(logits[0]), axis=-1))   # (T, K)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 4.4), gridspec_kw={"height_ratios": [1, 1.4]})
+    top.imshow(np.squeeze(test_images[0]), cmap="gray", aspect="auto")
+    top.set_title(f"input (text {texts[0]!r}); each of the {probs.shape[0]} columns is one time step")
+    top.axis("off")
+    bottom.imshow(probs.T, aspect="auto", cmap="magma", interpolation="nearest")
+    bottom.set_yticks(range(NUM_CLASSES), ["_"] + list(cap.ALPHABET), fontsize=5)
+    bottom.set_xlabel("time step (image column group)")
+    bottom.set_ylabel("class (_ = blank)")
+    fig.tight_layout()
+    fig.savefig(figs / "ctc_alignment.png", dpi=110)
+    plt.close(fig)
+
+
+def _train(argv):
+    parser = cli.common_parser(PROG, "Train the CRNN captcha reader (chapter 7).")
+    args = parser.parse_args(argv)
+    cfg = cli.apply_overrides(Config(), args)
+    if cfg.train_size < cfg.batch_size:
+        raise cli.UsageError(f"--train-size {cfg.train_size} is smaller than --batch-size {cfg.batch_size}; raise it or lower the batch size")
+    mode = args.data or ("full" if args.data_dir else "builtin")
+    source, notice = choose_source(SPEC, mode, args.data_dir)
+    out = cli.output_dir(CHAPTER, args.out, args.overwrite)
+    if notice:
+        print(notice)
+
+    import keras
+
+    from kerasbook import training
+
+    keras.utils.set_random_seed(args.seed)
+    strategy = training.make_strategy(args.strategy)
+    jit, why = training.resolve_xla(args.xla, CHAPTER, measure=lambda: {
+        ("xla_on" if k else "xla_off"): v["step_s"] for k, v in measure_step_times(cfg, steps=5).items()
+    })
+    print(f"XLA: {'on' if jit else 'off'} ({why}); strategy: {args.strategy} "
+          f"({strategy.num_replicas_in_sync} replica(s)); device: {training.device_kind()}")
+
+    start = time.perf_counter()
+    splits = load_builtin(cfg, args.seed) if source == "builtin" else load_lab(args.data_dir, args.seed)
+    data_seconds = time.perf_counter() - start
+    (x_tr, y_tr, _), (x_va, y_va, _), (x_te, y_te, t_te) = (splits[k] for k in ("train", "validation", "test"))
+    if len(x_tr) < cfg.batch_size:
+        raise cli.UsageError(f"only {len(x_tr)} training images; lower --batch-size below that")
+    print(f"data: {source}, {len(x_tr)} train / {len(x_va)} validation / {len(x_te)} test ({data_seconds:.0f}s)")
+
+    train_ds = pipeline(x_tr, y_tr, cfg.batch_size, shuffle_seed=args.seed)
+    val_ds = pipeline(x_va, y_va, cfg.batch_size)
+    info = training.RunInfo(jit_compile=jit, xla_reason=why, strategy=args.strategy, device=training.device_kind())
+    with strategy.scope():
+        model = build_model(cfg, use_cudnn=False if jit else "auto")
+        compile_crnn(model, cfg, steps_per_epoch=len(x_tr) // cfg.batch_size, jit_compile=jit)
+    model, history = training.fit(model, train_ds, val_ds, epochs=cfg.epochs, out=out, info=info,
+                                  train_examples=(len(x_tr) // cfg.batch_size) * cfg.batch_size,
+                                  verbose=0 if args.quiet else 1)
+
+    metrics, predictions, logits = evaluate(model, x_te, t_te, cfg.beam_width)
+    save_figures(out, history, x_te, t_te, predictions, logits)
+    total = time.perf_counter() - start
+    training.write_metrics(out, {
+        "chapter": CHAPTER,
+        "dataset": {"name": SPEC.name, "source": source, "train": len(x_tr), "validation": len(x_va), "test": len(x_te)},
+        "config": dataclasses.asdict(cfg),
+        "epochs": cfg.epochs,
+        "seconds": {"data": data_seconds, "train": info.train_seconds, "total_after_setup": total},
+        **training.run_info_dict(info),
+        "final": {**metrics, **{k: v[-1] for k, v in history.items()}},
+        "environment": training.environment(),
+    })
+    print(f"test exact match: {metrics['test_exact_match_beam']:.3f} (beam {cfg.beam_width}), "
+          f"{metrics['test_exact_match_greedy']:.3f} (greedy); CER {metrics['test_cer_beam']:.4f}; "
+          f"XLA {'on' if jit else 'off'}; wrote {out}")
+    return 0
+
+
+def _predict(argv):
+    parser = cli.OneLineParser(prog=f"{PROG} predict", description="Read the text in captcha images.")
+    parser.add_argument("--model", required=True, help="a model.keras written by a chapter 7 run")
+    parser.add_argument("--beam-width", type=int, default=Config.beam_width, help="0 for greedy decoding")
+    parser.add_argument("images", nargs="+", help="image files (PNG or JPEG)")
+    args = parser.parse_args(argv)
+    if not Path(args.model).is_file():
+        raise cli.UsageError(f"--model {args.model} does not exist; train first with `{PROG}` and pass RUN/model.keras")
+    missing = [p for p in args.images if not Path(p).is_file()]
+    if missing:
+        raise cli.UsageError(f"image file not found: {missing[0]}")
+    try:
+        images = np.stack([cap.load_image(p) for p in args.images])[..., None]
+    except ValueError as err:
+        raise cli.UsageError(str(err)) from None
+
+    import keras
+
+    import kerasbook.layers.ctc  # noqa: F401  (registers the custom objects)
+    import kerasbook.layers.residual  # noqa: F401
+
+    try:
+        model = keras.models.load_model(args.model)
+    except Exception as err:  # noqa: BLE001 - any load failure is the same bad input
+        raise cli.UsageError(f"cannot load {args.model} as a Keras model ({err.__class__.__name__}); pass a model.keras from a chapter 7 run") from None
+    logits = model.predict(images, verbose=0)
+    for path, text in zip(args.images, decode_batch(logits, args.beam_width)):
+        print(f"{path}\t{text}")
+    return 0
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "predict":
+        return cli.run_main(_predict, argv[1:], f"{PROG} predict")
+    if argv and argv[0] == "train":
+        argv = argv[1:]
+    return cli.run_main(_train, argv, PROG)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

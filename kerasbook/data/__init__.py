@@ -1,0 +1,79 @@
+"""The dataset registry: for each dataset, a builtin source and (where the course
+used one) a full source through its real loader.
+
+`--data builtin` always works offline. `--data full` uses the course's data
+and fails with a one-line reason when it cannot. `--data auto` uses the full
+data when it is cached, given with `--data-dir`, or downloadable (probed with
+a short timeout, so a dead network never hangs the run), and otherwise falls
+back to builtin with a one-line notice.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Callable
+
+from kerasbook.cli import UsageError
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How to get one dataset.
+
+    Attributes:
+        name: registry key.
+        builtin: a short description of the builtin source.
+        full: a short description of the full source, or `None`.
+        full_available: `(data_dir) -> (bool, reason)`: can the full source be
+            used now without a download? `reason` is printed when it cannot.
+        full_url: where the full data is downloaded from, if it can be.
+    """
+
+    name: str
+    builtin: str
+    full: str | None = None
+    full_available: Callable[[str | None], tuple[bool, str]] | None = None
+    full_url: str | None = None
+
+
+REGISTRY: dict[str, DatasetSpec] = {}
+
+
+def register(spec: DatasetSpec) -> DatasetSpec:
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def network_reachable(url: str, timeout: float = 3.0) -> bool:
+    """Can we open a TCP connection to the host of `url` within `timeout` seconds?"""
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def choose_source(spec: DatasetSpec, mode: str, data_dir: str | None, reachable=network_reachable):
+    """Resolve `--data` to `("builtin" | "full", notice)`.
+
+    Raises `UsageError` for `--data full` when the full data cannot be had.
+    """
+    if mode == "builtin":
+        return "builtin", ""
+    if spec.full is None:
+        if mode == "full":
+            raise UsageError(f"{spec.name} has no full dataset; use --data builtin")
+        return "builtin", f"note: {spec.name} has no full dataset; using the builtin one"
+    ok, reason = spec.full_available(data_dir) if spec.full_available else (False, "")
+    if ok:
+        return "full", ""
+    if spec.full_url and reachable(spec.full_url):
+        return "full", ""
+    if mode == "full":
+        raise UsageError(reason or f"the full {spec.name} data is not cached and cannot be downloaded; use --data builtin")
+    return "builtin", f"note: full {spec.name} data unavailable ({reason or 'offline'}); using the builtin {spec.builtin}"

@@ -1,0 +1,245 @@
+"""The training runner every chapter shares.
+
+It makes three decisions explicit instead of leaving them to defaults:
+
+* **XLA.** Keras quietly turns `jit_compile=True` off (with only a warning)
+  when some layer cannot be compiled, and its `"auto"` means "off" on a CPU.
+  Here `--xla on|off` is obeyed or the run stops with a clear reason, and
+  `--xla auto` picks the mode that `python -m kerasbook.bench CHAPTER` measured
+  faster for this chapter on this kind of device.
+* **Distribution.** `--strategy` picks a `tf.distribute` strategy.
+* **Artifacts.** Every run writes `model.keras`, `metrics.json`,
+  `history.csv` and `figures/*.png` to its output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from kerasbook.cli import UsageError
+
+# Measured decisions shipped with the book; `kerasbook.bench` writes the same
+# format to the user's cache (which wins) when run on another machine.
+SHIPPED_DECISIONS = Path(__file__).with_name("bench") / "xla_decisions.json"
+
+
+def cache_dir() -> Path:
+    """Where kerasbook keeps generated datasets and measurements."""
+    root = os.environ.get("KERASBOOK_CACHE")
+    if root:
+        return Path(root)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("kerasbook"))
+
+
+def device_kind() -> str:
+    """`"cpu"` or the name of the first GPU, used as the key of XLA decisions."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "cpu"
+    details = tf.config.experimental.get_device_details(gpus[0])
+    return "gpu:" + details.get("device_name", "unknown")
+
+
+def _load_decisions(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def recorded_xla(chapter: str, device: str):
+    """The measured decision `(jit_compile, source)` for a chapter, or `None`."""
+    for path in (cache_dir() / "xla_decisions.json", SHIPPED_DECISIONS):
+        entry = _load_decisions(path).get(chapter, {}).get(device)
+        if entry is not None:
+            return bool(entry["jit_compile"]), str(path)
+    return None
+
+
+def record_xla(chapter: str, device: str, jit_compile: bool, measured: dict, path: Path | None = None):
+    """Store a measured decision (by default in the user's cache)."""
+    path = path or cache_dir() / "xla_decisions.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = _load_decisions(path)
+    table.setdefault(chapter, {})[device] = {"jit_compile": bool(jit_compile), **measured}
+    path.write_text(json.dumps(table, indent=2, sort_keys=True) + "\n")
+
+
+def resolve_xla(flag: str, chapter: str, measure=None) -> tuple[bool, str]:
+    """Turn `--xla auto|on|off` into `(jit_compile, why)`.
+
+    `measure`, if given, is called as `measure()` -> `{"xla_on": s, "xla_off": s}`
+    (seconds per step) when no decision is recorded for this device; its result
+    is cached so the next run does not measure again.
+    """
+    if flag == "on":
+        return True, "--xla on"
+    if flag == "off":
+        return False, "--xla off"
+    device = device_kind()
+    found = recorded_xla(chapter, device)
+    if found is not None:
+        on, source = found
+        return on, f"--xla auto: measured faster on {device} ({Path(source).name})"
+    if measure is None:
+        # Nothing measured for this device yet and no way to measure here.
+        on = device != "cpu"
+        return on, f"--xla auto: no measurement for {device}; run `python -m kerasbook.bench {chapter}`"
+    times = measure()
+    on = times["xla_on"] < times["xla_off"]
+    record_xla(chapter, device, on, {"step_s_xla_on": times["xla_on"], "step_s_xla_off": times["xla_off"]})
+    return on, f"--xla auto: measured now on {device} (on {times['xla_on']*1e3:.0f} ms, off {times['xla_off']*1e3:.0f} ms per step)"
+
+
+def make_strategy(name: str):
+    """The `tf.distribute` strategy for `--strategy`."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        if "TF_CONFIG" not in os.environ:
+            raise UsageError("--strategy multiworker needs the TF_CONFIG environment variable describing the cluster")
+        try:
+            json.loads(os.environ["TF_CONFIG"])
+        except ValueError:
+            raise UsageError("TF_CONFIG is not valid JSON; set it to the cluster spec, e.g. {\"cluster\": ..., \"task\": ...}") from None
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise UsageError(f"unknown strategy {name!r}; use default, mirrored or multiworker")
+
+
+def compile_model(model, *, optimizer, loss, metrics, jit_compile: bool):
+    """`model.compile` that refuses to change the XLA decision behind our back."""
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=jit_compile)
+    check_jit(model, jit_compile)
+
+
+def check_jit(model, jit_compile: bool):
+    if bool(model.jit_compile) != bool(jit_compile):
+        blockers = [layer.name for layer in model._flatten_layers() if not layer.supports_jit]
+        raise RuntimeError(
+            f"XLA was requested ({jit_compile}) but Keras resolved jit_compile={model.jit_compile}; "
+            f"layers that cannot be compiled: {', '.join(blockers) or 'none reported'}"
+        )
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Stop at the first NaN/inf loss and remember where it happened."""
+
+    def __init__(self):
+        super().__init__()
+        self.where = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not (abs(float(loss)) < float("inf")):
+            self.where = (self.epoch, batch)
+            self.model.stop_training = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall time of every epoch, for the samples/s figure in metrics.json."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+@dataclass
+class RunInfo:
+    """What `fit` did, as recorded in metrics.json."""
+
+    jit_compile: bool
+    xla_reason: str
+    strategy: str
+    device: str
+    epochs_run: int = 0
+    train_seconds: float = 0.0
+    samples_per_s: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def fit(model, train_ds, val_ds, *, epochs, out: Path, info: RunInfo, train_examples: int,
+        monitor="val_loss", verbose=1, extra_callbacks=()):
+    """Train with progress bar, history CSV, best-model checkpoint and NaN stop.
+
+    The best model (by `monitor`) is saved to `out/model.keras` and returned,
+    reloaded from that file, so what the run evaluates is exactly what it saved.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    nan_stop, timer = StopOnNaN(), EpochTimer()
+    callbacks = [
+        keras.callbacks.CSVLogger(str(out / "history.csv")),
+        keras.callbacks.ModelCheckpoint(str(out / "model.keras"), monitor=monitor, save_best_only=True),
+        nan_stop,
+        timer,
+        *extra_callbacks,
+    ]
+    start = time.perf_counter()
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    info.train_seconds = time.perf_counter() - start
+    check_jit(model, info.jit_compile)
+    info.epochs_run = len(timer.seconds)
+    if timer.seconds:
+        # The first epoch includes tracing/compilation; report the steady rate when we can.
+        steady = timer.seconds[1:] or timer.seconds
+        info.samples_per_s = train_examples * len(steady) / sum(steady)
+        info.extra["first_epoch_s"] = timer.seconds[0]
+    if nan_stop.where is not None:
+        epoch, batch = nan_stop.where
+        raise FloatingPointError(
+            f"the loss became NaN/inf at epoch {epoch + 1}, batch {batch}; lower the learning rate or check the data"
+        )
+    if not (out / "model.keras").exists():
+        model.save(out / "model.keras")
+    return keras.models.load_model(out / "model.keras"), history.history
+
+
+def write_metrics(out: Path, metrics: dict):
+    """Write `metrics.json` (sorted keys, numbers rounded for reading)."""
+
+    def clean(v):
+        if isinstance(v, float):
+            return round(v, 6)
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+
+    (out / "metrics.json").write_text(json.dumps(clean(metrics), indent=2, sort_keys=True) + "\n")
+
+
+def environment() -> dict:
+    """Versions and machine, for metrics.json."""
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "argv": sys.argv[1:],
+    }
+
+
+def run_info_dict(info: RunInfo) -> dict:
+    return asdict(info)
