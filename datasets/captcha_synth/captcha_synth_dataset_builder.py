@@ -42,7 +42,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     ]
 
     def _info(self) -> tfds.core.DatasetInfo:
-        return self.dataset_info_from_configs(
+        # DatasetInfo directly (not dataset_info_from_configs): the builder may live
+        # in the checkout's datasets/ or inside the installed package, and the
+        # card is README.md beside this file either way.
+        return tfds.core.DatasetInfo(
+            builder=self,
             description=(
                 "Captchas of five characters from a-z0-9 drawn by the `captcha` package "
                 f"at {captcha.HEIGHT}x{captcha.WIDTH} pixels in grey, deterministic from the seed."

@@ -58,11 +58,12 @@ def network_reachable(url: str, timeout: float = 3.0) -> bool:
         return False
 
 
-def choose_source(spec: DatasetSpec, mode: str, data_dir: str | None, reachable=network_reachable):
+def choose_source(spec: DatasetSpec, mode: str, data_dir: str | None, reachable=None):
     """Resolve `--data` to `("builtin" | "full", notice)`.
 
     Raises `UsageError` for `--data full` when the full data cannot be had.
     """
+    reachable = reachable or network_reachable
     if mode == "builtin":
         return "builtin", ""
     if spec.full is None:

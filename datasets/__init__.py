@@ -1,1 +1,0 @@
-"""Datasets the book builds itself, one TFDS builder per folder."""

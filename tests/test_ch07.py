@@ -1,0 +1,205 @@
+"""Chapter 7 end to end at toy size: artifacts, reload, predict, data sources, bad input."""
+
+import csv
+import dataclasses
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from kerasbook.chapters import ch07_crnn as ch
+from kerasbook.data import captcha as cap
+
+
+@dataclasses.dataclass(frozen=True)
+class Tiny(ch.Config):
+    """A model and data small enough for the test suite."""
+
+    val_size: int = 64
+    test_size: int = 32
+    widths: tuple = (8, 8, 16, 16)
+    rnn_units: int = 16
+    rnn_layers: int = 1
+    beam_width: int = 2
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    """One builtin run through main([...]), shared by the tests below."""
+    mp = pytest.MonkeyPatch()
+    cache = tmp_path_factory.mktemp("cache")
+    mp.setenv("KERASBOOK_CACHE", str(cache))
+    mp.setattr(ch, "Config", Tiny)
+    out = tmp_path_factory.mktemp("run") / "toy"
+    code = ch.main(["--train-size", "96", "--batch-size", "32", "--epochs", "4", "--out", str(out),
+                    "--xla", "off", "--quiet", "--seed", "3"])
+    mp.undo()
+    return code, out
+
+
+def read_history(out):
+    with open(out / "history.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def test_run_writes_every_artifact(toy_run):
+    code, out = toy_run
+    assert code == 0
+    for name in ("model.keras", "metrics.json", "history.csv", "figures/curves.png",
+                 "figures/predictions.png", "figures/ctc_alignment.png"):
+        assert (out / name).is_file(), name
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["chapter"] == "ch07_crnn"
+    assert metrics["jit_compile"] is False and metrics["xla_reason"] == "--xla off"
+    assert metrics["dataset"] == {"name": "captcha", "source": "builtin", "train": 96, "validation": 64, "test": 32}
+    assert metrics["epochs_run"] == 4 and metrics["samples_per_s"] > 0
+    for key in ("test_exact_match_beam", "test_cer_beam", "test_exact_match_greedy", "test_cer_greedy"):
+        assert 0.0 <= metrics["final"][key] <= 1.5
+
+
+def test_loss_fell(toy_run):
+    _, out = toy_run
+    rows = read_history(out)
+    assert len(rows) == 4
+    assert float(rows[-1]["loss"]) < 0.8 * float(rows[0]["loss"])
+
+
+def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
+    _, out = toy_run
+    model = keras.models.load_model(out / "model.keras")
+    x = np.stack([cap.draw_example(9, "check", i)[1] for i in range(4)])[..., None]
+    first = model.predict(x, verbose=0)
+    model.save(tmp_path / "again.keras")
+    second = keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0)
+    np.testing.assert_allclose(first, second, atol=1e-6)
+    assert first.shape == (4, 16, ch.NUM_CLASSES)
+
+
+def test_predict_command_prints_text_per_image(toy_run, tmp_path, capsys):
+    _, out = toy_run
+    paths = []
+    for i in range(2):
+        text, image = cap.draw_example(5, "cli", i)
+        paths.append(tmp_path / f"img{i}.png")
+        Image.fromarray(image).save(paths[-1])
+    assert ch.main(["predict", "--model", str(out / "model.keras"), *map(str, paths)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == [str(p) for p in paths]
+    assert all(set(line.split("\t")[1]) <= set(cap.ALPHABET) for line in lines)
+
+
+def test_refuses_to_overwrite_a_run(toy_run, capsys):
+    _, out = toy_run
+    before = (out / "model.keras").read_bytes()
+    with pytest.raises(SystemExit) as exc:
+        ch.main(["--epochs", "1", "--out", str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "already holds a run" in err
+    assert (out / "model.keras").read_bytes() == before
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--epochs", "0"], "must be at least 1"),
+    (["--batch-size", "ten"], "not a whole number"),
+    (["--xla", "maybe"], "invalid choice"),
+    (["--data", "cloud"], "invalid choice"),
+    (["--strategy", "multiworker"], "TF_CONFIG"),
+    (["--train-size", "8", "--batch-size", "16"], "smaller than --batch-size"),
+    (["--data-dir", "/no/such/folder"], "is not a folder"),
+    (["predict", "--model", "/no/such.keras", "x.png"], "does not exist"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        ch.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert words in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_predict_rejects_a_file_that_is_not_an_image(toy_run, tmp_path, capsys):
+    _, out = toy_run
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    with pytest.raises(SystemExit) as exc:
+        ch.main(["predict", "--model", str(out / "model.keras"), str(bad)])
+    assert exc.value.code == 2
+    assert "cannot read image" in capsys.readouterr().err
+
+
+def write_lab_folder(folder, n, seed=0):
+    """A lab-format folder: 200x50 colour PNGs named by their text."""
+    folder.mkdir()
+    texts = []
+    for i in range(n):
+        text, image = cap.draw_example(seed, "lab", i)
+        Image.fromarray(image).convert("RGB").resize((200, 50)).save(folder / f"{text}.png")
+        texts.append(text)
+    return texts
+
+
+def test_lab_folder_loader_reads_names_as_labels(tmp_path):
+    texts = write_lab_folder(tmp_path / "lab", 20)
+    splits = ch.load_lab(tmp_path / "lab", seed=1)
+    got = sorted(t for part in splits.values() for t in part[2])
+    assert got == sorted(texts)
+    images, labels, names = splits["train"]
+    assert images.shape[1:] == (cap.HEIGHT, cap.WIDTH, 1) and images.dtype == np.uint8
+    assert [cap.decode(row) for row in labels] == names
+    assert len(splits["test"][2]) == len(splits["validation"][2]) == 2
+
+
+def test_lab_folder_with_a_bad_name_is_refused(tmp_path, capsys):
+    write_lab_folder(tmp_path / "lab", 3)
+    Image.new("L", (200, 50)).save(tmp_path / "lab" / "NOT_TEXT!.png")
+    with pytest.raises(SystemExit) as exc:
+        ch.main(["--data-dir", str(tmp_path / "lab"), "--out", str(tmp_path / "o")])
+    assert exc.value.code == 2
+    assert "NOT_TEXT!.png" in capsys.readouterr().err
+
+
+def test_training_on_a_lab_folder(tmp_path, monkeypatch):
+    write_lab_folder(tmp_path / "lab", 60)
+    monkeypatch.setattr(ch, "Config", Tiny)
+    out = tmp_path / "run"
+    assert ch.main(["--data-dir", str(tmp_path / "lab"), "--epochs", "1", "--batch-size", "16",
+                    "--out", str(out), "--xla", "off", "--quiet"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dataset"]["source"] == "full" and metrics["dataset"]["train"] == 48
+
+
+def test_auto_falls_back_to_builtin_offline(monkeypatch, tmp_path):
+    from kerasbook import data
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(data, "network_reachable", lambda url, timeout=3.0: False)
+    source, notice = data.choose_source(ch.SPEC, "auto", None)
+    assert source == "builtin" and notice.startswith("note:")
+    with pytest.raises(data.UsageError):
+        data.choose_source(ch.SPEC, "full", None)
+    monkeypatch.setattr(data, "network_reachable", lambda url, timeout=3.0: True)
+    assert data.choose_source(ch.SPEC, "auto", None)[0] == "full"
+
+
+def test_cached_lab_copy_counts_as_available(monkeypatch, tmp_path):
+    from kerasbook import data
+
+    (tmp_path / "datasets").mkdir()
+    write_lab_folder(tmp_path / "datasets" / "captcha_images_v2", 3)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(data, "network_reachable", lambda url, timeout=3.0: pytest.fail("probed the network"))
+    assert data.choose_source(ch.SPEC, "auto", None) == ("full", "")
+
+
+def test_model_shapes_and_greedy_decoding_compile():
+    model = ch.build_model(Tiny())
+    assert model.input_shape == (None, cap.HEIGHT, cap.WIDTH, 1)
+    assert model.output_shape == (None, 16, ch.NUM_CLASSES)
+    # 16 steps must leave room for 5 labels with every repeat separated by a blank.
+    assert model.output_shape[1] >= 2 * cap.TEXT_LENGTH - 1

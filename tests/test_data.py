@@ -1,0 +1,78 @@
+"""The builtin captcha data: determinism, labels, the TFDS builder."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from kerasbook.data import captcha as cap
+from kerasbook.datasets.captcha_synth.captcha_synth_dataset_builder import Builder, CaptchaConfig
+
+
+def test_examples_are_a_pure_function_of_seed_split_index():
+    a_text, a_img = cap.draw_example(1, "train", 7)
+    b_text, b_img = cap.draw_example(1, "train", 7)
+    assert a_text == b_text and np.array_equal(a_img, b_img)
+    c_text, c_img = cap.draw_example(1, "test", 7)
+    assert (c_text, c_img.tobytes()) != (a_text, a_img.tobytes())
+    assert a_img.shape == (cap.HEIGHT, cap.WIDTH) and a_img.dtype == np.uint8
+    assert len(a_text) == cap.TEXT_LENGTH and set(a_text) <= set(cap.ALPHABET)
+
+
+def test_drawing_leaves_the_captcha_package_unseeded_afterwards():
+    import secrets
+
+    import captcha.image as ci
+
+    cap.draw_example(0, "train", 0)
+    assert ci.secrets is secrets
+
+
+def test_parallel_and_serial_drawing_agree():
+    serial = list(cap.draw_split(4, "train", 12, workers=1))
+    parallel = list(cap.draw_split(4, "train", 600, workers=2))[:12]
+    assert [t for _, t, _ in serial] == [t for _, t, _ in parallel]
+    assert all(np.array_equal(a[2], b[2]) for a, b in zip(serial, parallel))
+
+
+def test_encode_decode_round_trip_and_blank():
+    ids = cap.encode("a0z9")
+    assert ids == [1, 27, 26, 36] and 0 not in ids
+    assert cap.decode(ids + [0, -1]) == "a0z9"
+    with pytest.raises(ValueError, match="not in the alphabet"):
+        cap.encode("aB")
+
+
+def test_tfds_builder_prepares_deterministic_splits(tmp_path):
+    config = CaptchaConfig.make(12, 4, 4, seed=2)
+    builder = Builder(config=config, data_dir=str(tmp_path))
+    builder.download_and_prepare()
+    assert {k: v.num_examples for k, v in builder.info.splits.items()} == {"train": 12, "validation": 4, "test": 4}
+    test = tfds.as_numpy(builder.as_dataset(split="test", batch_size=-1))
+    texts = sorted(t.decode() for t in test["text"])
+    assert texts == sorted(cap.draw_example(2, "test", i)[0] for i in range(4))
+    for image, text, label in zip(test["image"], test["text"], test["label"]):
+        assert cap.decode(label) == text.decode()
+        index = [cap.draw_example(2, "test", i)[0] for i in range(4)].index(text.decode())
+        np.testing.assert_array_equal(image[..., 0], cap.draw_example(2, "test", index)[1])
+
+
+def test_tfds_build_command_line(tmp_path):
+    """`tfds build datasets/captcha_synth` works (on the small named config)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "datasets" / "captcha_synth"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tensorflow_datasets.scripts.cli.main", "build", str(folder),
+         "--config", "train4000_val500_test500_seed0", "--data_dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    built = tfds.builder_from_directory(str(tmp_path / "captcha_synth" / "train4000_val500_test500_seed0" / "1.0.0"))
+    assert builder_counts(built) == {"train": 4000, "validation": 500, "test": 500}
+
+
+def builder_counts(builder):
+    return {k: v.num_examples for k, v in builder.info.splits.items()}
