@@ -23,6 +23,7 @@ class Tiny(ch.Config):
     rnn_units: int = 16
     rnn_layers: int = 1
     beam_width: int = 2
+    learning_rate: float = 1e-2
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +86,9 @@ def test_predict_command_prints_text_per_image(toy_run, tmp_path, capsys):
         paths.append(tmp_path / f"img{i}.png")
         Image.fromarray(image).save(paths[-1])
     assert ch.main(["predict", "--model", str(out / "model.keras"), *map(str, paths)]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split("\t")[0] for line in lines] == [str(p) for p in paths]
-    assert all(set(line.split("\t")[1]) <= set(cap.ALPHABET) for line in lines)
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [row[0] for row in rows] == [str(p) for p in paths]
+    assert all(len(row) == 2 and set(row[1]) <= set(cap.ALPHABET) for row in rows)
 
 
 def test_refuses_to_overwrite_a_run(toy_run, capsys):
