@@ -181,10 +181,11 @@ def test_sequence_accuracy_counts_exact_matches_only():
 
 def test_ctc_loss_class_round_trips_and_trains():
     loss = CTCLoss.from_config(CTCLoss(blank=0).get_config())
-    model = keras.Sequential([keras.Input((8, 4)), keras.layers.Dense(5)])
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Dense(5)])
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss=loss)
     # Each step sees its own position, so a Dense layer can learn where labels go.
-    x = np.tile(np.eye(8, 4, dtype="float32")[None], (16, 1, 1)) + np.eye(8, 4, k=-4, dtype="float32")[None]
+    x = np.tile(np.eye(8, dtype="float32")[None], (16, 1, 1))
     y = np.tile(np.array([[1, 2, 3]]), (16, 1))
-    hist = model.fit(x, y, epochs=30, verbose=0).history["loss"]
-    assert hist[-1] < 0.5 * hist[0]
+    hist = model.fit(x, y, epochs=60, verbose=0).history["loss"]
+    assert hist[-1] < 0.1 * hist[0]

@@ -41,7 +41,7 @@ def _median_time(fn, repeats):
     return float(np.median(times))
 
 
-def bench_ctc(batch=64, steps=32, classes=37, max_len=5, repeats=30, seed=0):
+def bench_ctc(batch=64, steps=16, classes=37, max_len=5, repeats=30, seed=0):
     """Seconds per loss+gradient evaluation: ours vs keras.ops.ctc_loss, XLA on/off."""
     import tensorflow as tf
     from keras import ops
@@ -117,7 +117,7 @@ def bench_draw(n=400):
     return n / (time.perf_counter() - start)
 
 
-def run_ch07(steps, quick):
+def run_ch07(steps, quick, ship=False):
     from kerasbook import training
     from kerasbook.chapters import ch07_crnn as ch
 
@@ -128,9 +128,10 @@ def run_ch07(steps, quick):
     report["train_step"] = {("xla_on" if k else "xla_off"): v for k, v in steps_by_mode.items()}
     jit = steps_by_mode[True]["step_s"] < steps_by_mode[False]["step_s"]
     report["resolved_xla_auto"] = "on" if jit else "off"
-    training.record_xla(ch.CHAPTER, report["device"], jit, {
-        "step_s_xla_on": steps_by_mode[True]["step_s"], "step_s_xla_off": steps_by_mode[False]["step_s"],
-    })
+    measured = {"step_s_xla_on": steps_by_mode[True]["step_s"], "step_s_xla_off": steps_by_mode[False]["step_s"]}
+    training.record_xla(ch.CHAPTER, report["device"], jit, measured)
+    if ship:
+        training.record_xla(ch.CHAPTER, report["device"], jit, measured, path=training.SHIPPED_DECISIONS)
     print("measuring the input pipeline and captcha drawing ...", flush=True)
     consume = steps_by_mode[jit]["samples_per_s"]
     report["pipeline"] = {
@@ -143,15 +144,19 @@ def run_ch07(steps, quick):
     return report
 
 
-def run_bar(chapter, extra_args=()):
-    """Run the chapter's default training as a user would and check its bar."""
+def run_bar(chapter, keep=None, extra_args=()):
+    """Run the chapter's default training as a user would and check its bar.
+
+    The run starts from an empty data cache; its output folder is `keep` if
+    given (kept afterwards), else a temporary folder.
+    """
     import os
     import subprocess
     import tempfile
 
     bar = BARS[chapter]
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "run"
+        out = Path(keep) if keep else Path(tmp) / "run"
         env = {**os.environ, "KERASBOOK_CACHE": str(Path(tmp) / "cache")}
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "kerasbook.chapters.ch07_crnn", "--out", str(out), *extra_args],
@@ -203,7 +208,10 @@ def _main(argv):
     p.add_argument("chapter", help=f"one of: {', '.join(CHAPTERS)}")
     p.add_argument("--steps", type=int, default=20, help="timed training steps per mode")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
+    p.add_argument("--ship", action="store_true",
+                   help="also record the XLA decision in the table shipped with the package")
     p.add_argument("--bar", action="store_true", help="also run the default training and check the quality bar")
+    p.add_argument("--bar-out", help="keep the --bar run's output (model, metrics, figures) in this folder")
     p.add_argument("--out", help="JSON file to write (default runs/bench-CHAPTER.json)")
     args = p.parse_args(argv)
     chapter = args.chapter.split("_")[0]
@@ -211,10 +219,10 @@ def _main(argv):
         raise cli.UsageError(f"no benchmark for {args.chapter!r}; choose one of {', '.join(CHAPTERS)}")
     if args.steps < 1:
         raise cli.UsageError("--steps must be at least 1")
-    report = run_ch07(args.steps, args.quick)
+    report = run_ch07(args.steps, args.quick, ship=args.ship)
     if args.bar:
         print("running the default training from an empty cache to check the quality bar ...", flush=True)
-        report["bar"] = run_bar(chapter)
+        report["bar"] = run_bar(chapter, keep=args.bar_out)
     out = Path(args.out or f"runs/bench-{chapter}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")

@@ -81,30 +81,82 @@ def ctc_loss(labels, logits, label_length=None, logit_length=None, blank=0):
     is_label = ops.not_equal(ext, blank)
     can_skip = ops.logical_and(is_label, ops.logical_not(same_as_two_back))  # (B, S)
 
-    # Emission log-probabilities of every state at every step.
-    index = ops.broadcast_to(ext[:, None, :], (batch, steps, n_states))
-    emit = ops.take_along_axis(log_probs, index, axis=2)               # (B, T, S)
+    # Emission log-probabilities of every state at every step. A one-hot matmul
+    # rather than a gather: its gradient is another matmul, where a gather's is
+    # a scatter, which XLA runs slowly on CPU.
+    ext_onehot = ops.one_hot(ext, logits.shape[-1], dtype="float32")  # (B, S, K)
+    emit = ops.einsum("btk,bsk->bts", log_probs, ext_onehot)           # (B, T, S)
 
-    neg = ops.full((batch, n_states), NEG_INF, dtype="float32")
     state_ids = ops.arange(n_states)[None, :]                          # (1, S)
-    alpha = ops.where(state_ids < 2, emit[:, 0, :], neg)               # (B, S)
-    pad1 = ops.full((batch, 1), NEG_INF, dtype="float32")
-    pad2 = ops.full((batch, 2), NEG_INF, dtype="float32")
+    last = 2 * label_length                                            # (B,)
+    # A complete path ends on the last label or on the blank after it.
+    is_end = ops.logical_or(state_ids == last[:, None],
+                            ops.logical_and(state_ids == last[:, None] - 1, (label_length > 0)[:, None]))
+
+    @ops.custom_gradient
+    def nll(emit):
+        alphas, log_p = _forward(emit, can_skip, is_end, logit_length)
+        log_p_safe = ops.maximum(log_p, NEG_INF / 2)
+
+        def grad(*args, upstream=None):
+            upstream = args[0] if upstream is None else upstream      # (B,)
+            betas = _backward(emit, can_skip, is_end, logit_length)
+            # d(-log p)/d emit[t, s] = -P(the path is in state s at step t | labels).
+            live = ops.cast(ops.arange(steps)[None, :, None] < logit_length[:, None, None], "float32")
+            possible = ops.cast(log_p > NEG_INF / 2, "float32")[:, None, None]
+            posterior = ops.exp(alphas + betas - log_p_safe[:, None, None]) * live * possible
+            return -posterior * upstream[:, None, None]
+
+        return -log_p, grad
+
+    return nll(emit)
+
+
+def _shift(x, n):
+    """x moved n states to the right along the last axis, NEG_INF filled."""
+    pad = ops.full((ops.shape(x)[0], n), NEG_INF, dtype=x.dtype)
+    return ops.concatenate([pad, x[:, :-n]], axis=1)
+
+
+def _unshift(x, n):
+    """x moved n states to the left along the last axis, NEG_INF filled."""
+    pad = ops.full((ops.shape(x)[0], n), NEG_INF, dtype=x.dtype)
+    return ops.concatenate([x[:, n:], pad], axis=1)
+
+
+def _forward(emit, can_skip, is_end, logit_length):
+    """Alpha recursion: log P(prefix paths that are in state s at step t)."""
+    steps, n_states = emit.shape[1], emit.shape[2]
+    state_ids = ops.arange(n_states)[None, :]
+    alpha = ops.where(state_ids < 2, emit[:, 0, :], NEG_INF)           # (B, S)
+    alphas = [alpha]
     for t in range(1, steps):
-        stay = alpha
-        step = ops.concatenate([pad1, alpha[:, :-1]], axis=1)
-        skip = ops.where(can_skip, ops.concatenate([pad2, alpha[:, :-2]], axis=1), neg)
-        new = _logsumexp3(stay, step, skip) + emit[:, t, :]
+        skip = ops.where(can_skip, _shift(alpha, 2), NEG_INF)
+        new = _logsumexp3(alpha, _shift(alpha, 1), skip) + emit[:, t, :]
         # Examples shorter than T keep their alpha frozen past their end.
         alpha = ops.where((t < logit_length)[:, None], new, alpha)
+        alphas.append(alpha)
+    ends = ops.where(is_end, alpha, NEG_INF)
+    m = ops.max(ends, axis=1)
+    log_p = m + ops.log(ops.sum(ops.exp(ends - m[:, None]), axis=1))  # (B,)
+    return ops.stack(alphas, axis=1), log_p                            # (B, T, S), (B,)
 
-    # A complete path ends on the last label or on the blank after it.
-    last = 2 * label_length                                            # (B,)
-    end_blank = ops.take_along_axis(alpha, last[:, None], axis=1)[:, 0]
-    end_label = ops.take_along_axis(alpha, ops.maximum(last - 1, 0)[:, None], axis=1)[:, 0]
-    end_label = ops.where(label_length > 0, end_label, NEG_INF)
-    m = ops.maximum(end_blank, end_label)
-    return -(m + ops.log(ops.exp(end_blank - m) + ops.exp(end_label - m)))
+
+def _backward(emit, can_skip, is_end, logit_length):
+    """Beta recursion: log P(suffix paths from state s at step t), emissions after t."""
+    steps = emit.shape[1]
+    end = ops.where(is_end, 0.0, NEG_INF)                              # (B, S)
+    # State s may step to s+2 when s+2 is allowed to skip its blank.
+    skip_from = _unshift(ops.where(can_skip, 0.0, NEG_INF), 2)
+    beta = end
+    betas = [beta]
+    for t in range(steps - 2, -1, -1):
+        nxt = beta + emit[:, t + 1, :]
+        new = _logsumexp3(nxt, _unshift(nxt, 1), _unshift(nxt, 2) + skip_from)
+        # At or past an example's last step, only end states remain.
+        beta = ops.where((t >= logit_length - 1)[:, None], end, new)
+        betas.append(beta)
+    return ops.stack(betas[::-1], axis=1)                              # (B, T, S)
 
 
 def ctc_greedy_decode(logits, logit_length=None, blank=0):
