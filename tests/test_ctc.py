@@ -159,6 +159,17 @@ def test_beam_search_beats_greedy_when_mass_is_spread():
     assert math.exp(log_p) == pytest.approx(brute_force_probs(probs)[(1,)])
 
 
+def test_pruned_beam_search_keeps_the_answer_of_a_confident_model():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(20, 12, 6)).astype("float32") * 6  # peaked, like a trained model
+    log_probs = ops.convert_to_numpy(ops.log_softmax(logits, axis=-1))
+    for lp in log_probs:
+        exact, exact_lp = ctc_beam_search_decode(lp, beam_width=8)
+        pruned, pruned_lp = ctc_beam_search_decode(lp, beam_width=8, min_prob=1e-4)
+        assert pruned == exact
+        assert pruned_lp == pytest.approx(exact_lp, abs=1e-3)
+
+
 def test_beam_search_agrees_with_keras_beam_decoder():
     rng = np.random.default_rng(11)
     logits = rng.normal(size=(6, 10, 5)).astype("float32") * 2

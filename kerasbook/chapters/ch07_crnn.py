@@ -49,7 +49,7 @@ class Config:
     train_size: int = 40_000        # builtin captchas drawn for training
     val_size: int = 1_000           # held out for the best-model checkpoint
     test_size: int = 1_000          # unseen captchas for the final numbers
-    epochs: int = 8
+    epochs: int = 7
     batch_size: int = 128
     learning_rate: float = 2e-3     # peak of the warm-up + cosine schedule
     warmup_fraction: float = 0.1    # share of all steps spent warming up
@@ -249,8 +249,12 @@ def decode_batch(logits, beam_width=0):
     if beam_width <= 0:
         ids = ops.convert_to_numpy(ctc_greedy_decode(logits))
         return [cap.decode(row) for row in ids]
+    from tqdm.auto import tqdm
+
     log_probs = ops.convert_to_numpy(ops.log_softmax(ops.convert_to_tensor(logits), axis=-1))
-    return [cap.decode(ctc_beam_search_decode(lp, beam_width)[0]) for lp in log_probs]
+    rows = tqdm(log_probs, desc=f"beam search (width {beam_width})", unit=" img", leave=False,
+                disable=len(log_probs) < 200)
+    return [cap.decode(ctc_beam_search_decode(lp, beam_width, min_prob=1e-4)[0]) for lp in rows]
 
 
 def evaluate(model, images, texts, beam_width):
@@ -332,6 +336,7 @@ def _train(argv):
     splits = load_builtin(cfg, args.seed) if source == "builtin" else load_lab(args.data_dir, args.seed)
     data_seconds = time.perf_counter() - start
     (x_tr, y_tr, _), (x_va, y_va, _), (x_te, y_te, t_te) = (splits[k] for k in ("train", "validation", "test"))
+    x_tr, y_tr = x_tr[: cfg.train_size], y_tr[: cfg.train_size]   # --train-size also caps a given folder
     if len(x_tr) < cfg.batch_size:
         raise cli.UsageError(f"only {len(x_tr)} training images; lower --batch-size below that")
     print(f"data: {source}, {len(x_tr)} train / {len(x_va)} validation / {len(x_te)} test ({data_seconds:.0f}s)")
