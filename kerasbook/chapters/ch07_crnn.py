@@ -42,6 +42,7 @@ NUM_CLASSES = len(cap.ALPHABET) + 1          # 36 symbols + the CTC blank (class
 LAB_URL = "https://github.com/AakashKumarNain/CaptchaCracker/raw/master/captcha_images_v2.zip"
 
 
+# --8<-- [start:config]
 @dataclass(frozen=True)
 class Config:
     """Everything a run of chapter 7 depends on."""
@@ -64,6 +65,7 @@ class Config:
     def quick(self) -> "Config":
         """A preset that finishes in a few minutes on a laptop CPU."""
         return dataclasses.replace(self, train_size=4_000, val_size=500, test_size=500, epochs=6)
+# --8<-- [end:config]
 
 
 # --8<-- [start:data]

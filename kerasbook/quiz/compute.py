@@ -1,0 +1,64 @@
+"""Answers computed from the chapters' real code.
+
+A question whose answer the code can work out (a parameter count, an output
+shape, a CTC probability) names a function here instead of typing the number:
+
+```yaml
+- id: ch07-bigru1-params
+  type: numeric
+  compute: {fn: ch07.layer_params, args: {layer: bigru1}}
+```
+
+Functions are registered with `@computed("chNN.name")` in one module per
+chapter under `kerasbook/quiz/computed/`; every module there is imported the
+first time a name is looked up, so a new chapter adds its own file and nothing
+else changes. A function is called as `fn(question, **args)` and returns the
+answer in the form the question type stores: a number for `numeric`, a string
+(or a list of strings: the answer first, then other accepted spellings) for
+`short` and `code`, a letter or a list of letters for `single` and `multiple`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Callable
+
+_REGISTRY: dict[str, Callable] = {}
+_discovered = False
+
+
+def computed(name: str):
+    """Register a function that computes answers under `name` ("chNN.what")."""
+
+    def register(fn):
+        if name in _REGISTRY and _REGISTRY[name] is not fn:
+            raise ValueError(f"two functions are registered as {name}")
+        _REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def _discover():
+    global _discovered
+    if _discovered:
+        return
+    from kerasbook.quiz import computed as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")
+    _discovered = True
+
+
+def get(name: str) -> Callable:
+    """The function registered as `name`; KeyError if there is none."""
+    _discover()
+    if name not in _REGISTRY:
+        raise KeyError(f"no answer function is registered as {name!r}")
+    return _REGISTRY[name]
+
+
+def names() -> list[str]:
+    _discover()
+    return sorted(_REGISTRY)

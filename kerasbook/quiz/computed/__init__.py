@@ -1,0 +1,1 @@
+"""One module per chapter with the functions that compute its questions' answers."""

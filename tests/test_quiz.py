@@ -1,0 +1,467 @@
+"""Quiz banks, computed answers, grading and exam drawing.
+
+Computed answers are checked against calculations written here from scratch
+(parameter formulas, brute-force CTC over every path, collapse by hand), never
+against the functions that computed them.
+"""
+
+import itertools
+import math
+
+import pytest
+import yaml
+
+from kerasbook.chapters.ch07_crnn import Config
+from kerasbook.data import captcha as cap
+from kerasbook.quiz import bank as bank_mod
+from kerasbook.quiz import exam as exam_mod
+from kerasbook.quiz import grading
+from kerasbook.quiz.schema import EXAM_SHAPE, LETTERS, SECTIONS, Bank
+
+
+@pytest.fixture(scope="module")
+def banks():
+    return bank_mod.load_banks()
+
+
+@pytest.fixture(scope="module")
+def ch07(banks):
+    return banks["ch07"]
+
+
+def _raw_ch07():
+    return yaml.safe_load(bank_mod.bank_files()["ch07"].read_text(encoding="utf-8"))
+
+
+# -- the banks ---------------------------------------------------------------------
+
+def test_every_bank_loads_and_matches_the_schema(banks):
+    assert "ch07" in banks
+    for key, bank in banks.items():
+        assert bank.chapter == key
+        again = Bank.model_validate(yaml.safe_load(bank_mod.bank_files()[key].read_text(encoding="utf-8")))
+        assert [q.id for q in again.questions] == [q.id for q in bank.questions]
+
+
+def test_every_bank_can_fill_an_exam_on_its_own(banks):
+    for bank in banks.values():
+        assert len(bank.questions) >= 30
+        types = {q.type for q in bank.questions}
+        assert types == {"single", "multiple", "short", "numeric", "code", "essay"}
+        for section, need in EXAM_SHAPE.items():
+            assert sum(q.section == section for q in bank.questions) >= need, section
+
+
+def test_ch07_covers_every_section_of_its_page(ch07):
+    docs = bank_mod.docs_dir()
+    wanted = {"gru-two-gates-and-one-state", "the-crnn-pipeline", "ctc-training-without-alignments",
+              "greedy-vs-beam-decoding", "where-crnn-ctc-is-used", "the-data", "running-it", "results",
+              "speed-xla-or-not", "glossary"}
+    linked = {q.anchor for q in ch07.questions}
+    # Sub-sections count for the section they belong to.
+    parents = {"gru-next-to-the-lstm": "gru-two-gates-and-one-state", "the-residual-block": "the-crnn-pipeline",
+               "the-blank-and-the-collapse-rule": "ctc-training-without-alignments",
+               "summing-over-alignments": "ctc-training-without-alignments",
+               "the-forward-recursion": "ctc-training-without-alignments",
+               "our-implementation": "ctc-training-without-alignments"}
+    assert wanted <= {parents.get(a, a) for a in linked}
+    if docs is not None:
+        assert linked <= bank_mod.page_anchors(docs / "ch07_crnn.md")
+
+
+def test_questions_have_both_languages_and_distinct_texts(ch07):
+    for q in ch07.questions:
+        assert q.prompt.en != q.prompt.ko, q.id
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in q.prompt.ko), f"{q.id}: the Korean prompt has no Hangul"
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in q.explanation.ko), q.id
+    prompts = [q.prompt.en for q in ch07.questions]
+    assert len(set(prompts)) == len(prompts)
+
+
+def test_validate_finds_no_problems(banks):
+    problems, notes = bank_mod.validate(banks)
+    assert problems == []
+
+
+def test_code_snippets_come_from_the_source_and_do_not_give_the_answer_away(ch07):
+    from pathlib import Path
+
+    import kerasbook
+
+    root = Path(kerasbook.__file__).parent
+    sources = {"kerasbook.chapters.ch07_crnn": root / "chapters" / "ch07_crnn.py",
+               "kerasbook.layers.ctc": root / "layers" / "ctc.py"}
+    code = [q for q in ch07.questions if q.type == "code"]
+    assert len(code) >= 3
+    for q in code:
+        text = sources[q.code.module].read_text(encoding="utf-8")
+        for line in q.snippet.splitlines():
+            assert line.strip() in text, (q.id, line)
+        resolved = bank_mod.resolve(q)
+        assert grading.normalise(resolved.answer) not in grading.normalise(q.snippet), q.id
+        if q.code.strip_comments:
+            assert "#" not in q.snippet, q.id
+
+
+# -- bad banks are refused with a clear reason ------------------------------------
+
+GOOD = {
+    "chapter": "ch99",
+    "title": {"en": "Test", "ko": "시험"},
+    "page": "ch99.md",
+    "questions": [{
+        "id": "ch99-one", "type": "single", "tags": ["t"], "link": "ch99.md#one",
+        "prompt": {"en": "Pick A.", "ko": "A를 고르시오."},
+        "choices": [{"en": "a", "ko": "가"}, {"en": "b", "ko": "나"}],
+        "answer": "A",
+        "explanation": {"en": "A is right.", "ko": "A가 맞다."},
+    }],
+}
+
+
+def _bad(change):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    change(data["questions"][0], data)
+    with pytest.raises(bank_mod.BankError) as err:
+        bank_mod.parse_bank(yaml.safe_dump(data, allow_unicode=True), "ch99.yaml")
+    return " | ".join(err.value.problems)
+
+
+def test_a_good_bank_parses():
+    bank = bank_mod.parse_bank(yaml.safe_dump(GOOD, allow_unicode=True), "ch99.yaml")
+    assert bank.questions[0].answer_indices == [0]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda q, d: q.update(answer="C"), "not among the choices"),
+    (lambda q, d: q["prompt"].pop("ko"), "prompt.ko"),
+    (lambda q, d: q["prompt"].update(ko="   "), "blank"),
+    (lambda q, d: q.update(link="ch99.md"), "link"),
+    (lambda q, d: q.update(compute="ch07.time_steps"), "not both"),
+    (lambda q, d: q.pop("answer"), "answer"),
+    (lambda q, d: q.update(type="essay", answer={"en": "x", "ko": "엑스"}), "rubric"),
+    (lambda q, d: q.update(type="riddle"), "type"),
+    (lambda q, d: q.update(tags=[]), "tags"),
+    (lambda q, d: d["questions"].append(dict(q)), "duplicate question ids: ch99-one"),
+    (lambda q, d: q.update(id="ch07-one"), "must start with 'ch99-'"),
+    (lambda q, d: q.update(colour="red"), "colour"),
+    (lambda q, d: (q.pop("choices"), q.update(type="code", answer="x", code={"module": "kerasbook.layers.ctc",
+                                                                             "marker": "nowhere"})),
+     "marker [start:nowhere]"),
+])
+def test_a_bad_bank_is_refused_with_the_reason(change, message):
+    problems = _bad(change)
+    assert message in problems
+    assert problems.startswith("ch99.yaml")
+
+
+def test_broken_yaml_names_the_line():
+    with pytest.raises(bank_mod.BankError, match=r"ch99.yaml: line \d+ not valid YAML"):
+        bank_mod.parse_bank("chapter: ch99\nquestions: [\n", "ch99.yaml")
+
+
+def test_validate_reports_links_that_do_not_resolve(ch07, tmp_path):
+    (tmp_path / "ch07_crnn.md").write_text("# Title\n\n## Only this { #only-this }\n", encoding="utf-8")
+    problems, _ = bank_mod.validate({"ch07": ch07}, docs=tmp_path)
+    assert any("no section #the-crnn-pipeline on ch07_crnn.md" in p for p in problems)
+
+
+# -- computed answers against independent calculations --------------------------
+
+def _collapse(path, blank=0):
+    out, prev = [], None
+    for k in path:
+        if k != prev and k != blank:
+            out.append(k)
+        prev = k
+    return tuple(out)
+
+
+def _brute_force(probs):
+    """P(labelling) for every labelling, by enumerating every path."""
+    totals = {}
+    for path in itertools.product(range(len(probs[0])), repeat=len(probs)):
+        p = math.prod(probs[t][k] for t, k in enumerate(path))
+        totals[_collapse(path)] = totals.get(_collapse(path), 0.0) + p
+    return totals
+
+
+def _path_text(path):
+    ids = [0 if c == "_" else cap.ALPHABET.index(c) + 1 for c in path]
+    return cap.decode(_collapse(ids))
+
+
+def _shape(*dims):
+    return "(B, " + ", ".join(map(str, dims)) + ")"
+
+
+CFG = Config()
+STEM, W1, W2, W3 = CFG.widths
+U = CFG.rnn_units
+
+
+def _gru_params(units, inputs):
+    # Keras' GRU with reset_after=True: three blocks, each an input matrix, a
+    # recurrent matrix and two bias vectors.
+    return 3 * (inputs * units + units * units + 2 * units)
+
+
+def _block_params(cin, f, projected):
+    bn = 4 * f                       # gamma, beta, moving mean, moving variance
+    return 9 * cin * f + 9 * f * f + 2 * bn + ((cin * f + bn) if projected else 0)
+
+
+LAYER_PARAMS = {
+    "bigru1": 2 * _gru_params(U, U),
+    "bigru2": 2 * _gru_params(U, 2 * U),
+    "res1": _block_params(STEM, W1, projected=True),
+    "res2": _block_params(W1, W2, projected=True),
+    "res3": _block_params(W2, W3, projected=True),
+    "stem_conv": 9 * 1 * STEM,
+    "column_proj": (cap.HEIGHT // 16) * W3 * U + U,
+    "logits": 2 * U * (len(cap.ALPHABET) + 1) + len(cap.ALPHABET) + 1,
+}
+T = cap.WIDTH // 8                   # stem, res1 and res2 halve the width; res3 keeps it
+SHAPES = {
+    "res1": _shape(cap.HEIGHT // 4, cap.WIDTH // 4, W1),
+    "res2": _shape(cap.HEIGHT // 8, T, W2),
+    "res3": _shape(cap.HEIGHT // 16, T, W3),
+    "to_sequence": _shape(T, (cap.HEIGHT // 16) * W3),
+    "bigru2": _shape(T, 2 * U),
+    "logits": _shape(T, len(cap.ALPHABET) + 1),
+}
+
+
+def _receptive_field_width():
+    # (kernel, stride) along the width: stem, then conv1/conv2 of res1, res2, res3.
+    field, jump = 1, 1
+    for k, s in [(3, 2), (3, 2), (3, 1), (3, 2), (3, 1), (3, 1), (3, 1)]:
+        field += (k - 1) * jump
+        jump *= s
+    return field
+
+
+def _min_steps(text):
+    return len(text) + sum(a == b for a, b in zip(text, text[1:]))
+
+
+def _greedy_ids(ids, classes):
+    kept = list(_collapse(ids))
+    return "[" + ", ".join(map(str, kept + [-1] * (len(ids) - len(kept)))) + "]"
+
+
+def _best_path_text(probs):
+    path = [max(range(len(p)), key=lambda k: p[k]) for p in probs]
+    return cap.decode(_collapse(path)) or "(empty)"
+
+
+def _best_text(probs):
+    totals = _brute_force(probs)
+    return cap.decode(max(totals, key=totals.get)) or "(empty)"
+
+
+ORACLE = {
+    "ch07.layer_params": lambda q, layer, direction=None: LAYER_PARAMS[layer],
+    "ch07.rnn_params": lambda q, kind, units, inputs: {"gru": _gru_params, "lstm": lambda u, i: 4 * (i * u + u * u + u)}[kind](units, inputs),
+    "ch07.output_shape": lambda q, layer: SHAPES[layer],
+    "ch07.time_steps": lambda q: T,
+    "ch07.num_classes": lambda q: len(cap.ALPHABET) + 1,
+    "ch07.receptive_field": lambda q, axis: {"width": _receptive_field_width()}[axis],
+    "ch07.ctc_probability": lambda q, probs, label: _brute_force(probs)[tuple(label)],
+    "ch07.ctc_loss": lambda q, probs, label: -math.log(_brute_force(probs)[tuple(label)]),
+    "ch07.min_steps": lambda q, text: _min_steps(text),
+    "ch07.greedy_ids": lambda q, ids, classes: _greedy_ids(ids, classes),
+    "ch07.greedy_from_probs": lambda q, probs: _best_path_text(probs),
+    "ch07.beam_text": lambda q, probs, beam_width: _best_text(probs),
+    "ch07.greedy_text": lambda q, path: _path_text(path) or "(empty)",
+    "ch07.ink": lambda q, pixel: 1 - pixel / 255,
+    "ch07.paths_collapsing_to": lambda q, target: [LETTERS[i] for i, c in enumerate(q.choices)
+                                                   if _path_text(c.en.strip("`")) == target],
+}
+
+
+def test_the_oracle_knows_the_course_numbers():
+    # The worked examples of the course, as the chapter page states them.
+    assert _brute_force([[0.1, 0.4, 0.5]] * 2)[(1,)] == pytest.approx(0.24)
+    assert _brute_force([[0.6, 0.4]] * 2)[(1,)] == pytest.approx(0.64)
+    assert 2 * _gru_params(128, 128) == 198_144
+    assert _gru_params(128, 128) == 99_072
+    assert _receptive_field_width() == 71
+    assert _min_steps("aaaaa") == 9
+
+
+def test_computed_answers_match_independent_calculations(ch07):
+    computed = [q for q in ch07.questions if q.compute is not None]
+    assert len(computed) >= 10
+    for q in computed:
+        assert q.compute.fn in ORACLE, f"{q.id}: no independent calculation for {q.compute.fn}"
+        expected = ORACLE[q.compute.fn](q, **q.compute.args)
+        got = bank_mod.resolve(q)
+        if q.type == "numeric":
+            assert got.answer == pytest.approx(expected, rel=1e-5, abs=1e-6), q.id
+        elif q.type in ("single", "multiple"):
+            assert got.answer == (expected[0] if q.type == "single" else expected), q.id
+        else:
+            assert grading.grade(got, str(expected)).verdict == "right", (q.id, got.answer, expected)
+        assert "{answer}" not in got.explanation.en + got.explanation.ko, q.id
+
+
+def test_computed_answers_are_filled_into_explanations(ch07):
+    q = bank_mod.resolve(ch07.by_id()["ch07-ctc-worked-example"])
+    assert "P(\"a\") = 0.24" in q.explanation.en
+    q = bank_mod.resolve(ch07.by_id()["ch07-bigru1-params"])
+    assert "198,144" in q.explanation.en
+
+
+# -- grading one answer ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def q(ch07):
+    return lambda qid: bank_mod.resolve(ch07.by_id()[qid])
+
+
+def test_single_choice(q):
+    one = q("ch07-gru-state-count")          # B
+    assert grading.grade(one, "B").verdict == "right"
+    assert grading.grade(one, "b)").verdict == "right"
+    assert grading.grade(one, "One: the hidden state h_t").verdict == "right"
+    assert grading.grade(one, "A").verdict == "wrong"
+    assert grading.grade(one, "A, B").verdict == "wrong"
+    assert grading.grade(one, "").verdict == "unanswered"
+    assert grading.grade(one, None).verdict == "unanswered"
+
+
+def test_multiple_choice_gives_partial_credit(q):
+    many = q("ch07-applications")            # A, B, D, F
+    assert grading.grade(many, ["A", "B", "D", "F"]).points == 1
+    assert grading.grade(many, "f d b a").points == 1
+    half = grading.grade(many, "A, B")
+    assert (half.verdict, half.points) == ("partial", 0.5)
+    mixed = grading.grade(many, "A B D C")   # 3 right, 1 wrong
+    assert mixed.points == pytest.approx(0.5)
+    assert grading.grade(many, "C, E").verdict == "wrong"
+    assert grading.grade(many, "A C E").points == 0     # never below zero
+
+
+def test_numeric_within_and_outside_tolerance(q):
+    p = q("ch07-ctc-worked-example")         # 0.24 +- 0.005
+    assert grading.grade(p, "0.24").verdict == "right"
+    assert grading.grade(p, "0.243").verdict == "right"
+    assert grading.grade(p, "24%").verdict == "right"
+    assert grading.grade(p, "≈ 0.2401").verdict == "right"
+    assert grading.grade(p, "0.25").verdict == "wrong"
+    assert grading.grade(p, "0.16").verdict == "wrong"
+    assert grading.grade(p, "about a quarter").verdict == "wrong"
+    exact = q("ch07-bigru1-params")          # an exact count
+    assert grading.grade(exact, "198,144").verdict == "right"
+    assert grading.grade(exact, 198144).verdict == "right"
+    assert grading.grade(exact, "198145").verdict == "wrong"
+
+
+def test_short_and_code_answers_accept_variants(q):
+    blank = q("ch07-blank-between")
+    for said in ("blank", "a blank", "The blank.", "_", "공백", "BLANK TOKEN"):
+        assert grading.grade(blank, said).verdict == "right", said
+    assert grading.grade(blank, "space").verdict == "wrong"
+    shape = q("ch07-code-to-sequence")
+    for said in ("(B, 16, 384)", "(None, 16, 384)", "16 x 384", "(16,384)", "b,16,384"):
+        assert grading.grade(shape, said).verdict == "right", said
+    assert grading.grade(shape, "(B, 3, 16, 128)").verdict == "wrong"
+    empty = q("ch07-greedy-example")
+    assert grading.grade(empty, "empty string").verdict == "right"
+    assert grading.grade(empty, "빈 문자열").verdict == "right"
+    assert grading.grade(empty, "a").verdict == "wrong"
+
+
+def test_essays_take_a_self_score_or_estimate_one(q):
+    essay = q("ch07-essay-gru-equations")
+    n = len(essay.rubric)
+    assert grading.grade(essay, {"text": "...", "points": n}).verdict == "right"
+    assert grading.grade(essay, {"text": "...", "points": n / 2}).points == pytest.approx(0.5)
+    assert grading.grade(essay, {"text": "...", "points": n + 1}).verdict == "wrong"
+    assert grading.grade(essay, essay.answer.en).verdict == "right"
+    assert grading.grade(essay, essay.answer.ko).verdict == "right"
+    some = grading.grade(essay, "The update gate mixes the old state with the new one.")
+    assert some.verdict == "partial"
+    assert grading.grade(essay, "I do not know.").verdict == "wrong"
+
+
+# -- drawing exams --------------------------------------------------------------------
+
+def _copy_bank(raw, chapter, keep=None):
+    """The ch07 bank's questions under another chapter's name (for multi-chapter draws)."""
+    data = yaml.safe_load(yaml.safe_dump(raw))
+    data["chapter"] = chapter
+    data["questions"] = [dict(q, id=q["id"].replace("ch07-", f"{chapter}-", 1)) for q in data["questions"]
+                         if keep is None or keep(q)]
+    return bank_mod.parse_bank(yaml.safe_dump(data, allow_unicode=True), f"{chapter}.yaml")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 7, 42, 2024])
+def test_an_exam_from_one_chapter_has_the_course_shape(banks, seed):
+    exam = exam_mod.draw(banks, "ch07", seed)
+    ids = [q.id for q in exam.questions]
+    assert len(ids) == 30 and len(set(ids)) == 30
+    sections = [q.section for q in exam.questions]
+    assert {s: sections.count(s) for s in SECTIONS} == EXAM_SHAPE
+    assert sections == sorted(sections, key=SECTIONS.index)          # section by section
+    assert [q.id for q in exam_mod.draw(banks, "7", seed).questions] == ids   # same seed, same exam
+
+
+def test_different_seeds_draw_different_exams(banks):
+    draws = {tuple(q.id for q in exam_mod.draw(banks, "ch07", s).questions) for s in range(6)}
+    assert len(draws) == 6
+
+
+def test_a_draw_spreads_over_the_page_sections(banks):
+    exam = exam_mod.draw(banks, "ch07", 3)
+    mc = [q for q in exam.questions if q.section == "multiple_choice"]
+    assert len({q.anchor for q in mc}) >= 8
+
+
+@pytest.mark.parametrize("seed", [0, 5, 11])
+def test_an_exam_is_balanced_across_chapters(seed):
+    raw = _raw_ch07()
+    banks = {c: _copy_bank(raw, c) for c in ("ch05", "ch06", "ch07")}
+    exam = exam_mod.draw(banks, "ch05,ch06,ch07", seed)
+    assert len({q.id for q in exam.questions}) == 30
+    for section, need in EXAM_SHAPE.items():
+        per = [sum(q.section == section and q.chapter == c for q in exam.questions) for c in banks]
+        assert sum(per) == need and max(per) - min(per) <= 1, (section, per)
+
+
+def test_a_chapter_that_runs_dry_is_filled_in_by_the_others():
+    raw = _raw_ch07()
+    first_essay = next(q["id"] for q in raw["questions"] if q["type"] == "essay")
+    banks = {"ch06": _copy_bank(raw, "ch06", keep=lambda q: q["type"] != "essay" or q["id"] == first_essay),
+             "ch07": _copy_bank(raw, "ch07")}
+    exam = exam_mod.draw(banks, "ch06,ch07", 1)
+    essays = [q.chapter for q in exam.questions if q.section == "essay"]
+    assert essays.count("ch06") == 1 and essays.count("ch07") == 6
+
+
+def test_a_range_without_enough_questions_says_how_many_are_missing(banks):
+    with pytest.raises(exam_mod.ShortageError) as err:
+        exam_mod.draw(banks, "midterm", 0)
+    message = str(err.value)
+    assert "25 of 30 missing" in message and "10 multiple choice, 9 short answer and 6 essay" in message
+    assert "no bank yet for ch01, ch02, ch03, ch04, ch05, ch06" in message
+    assert "\n" not in message
+    with pytest.raises(exam_mod.ShortageError, match="30 of 30 missing"):
+        exam_mod.draw(banks, "final", 0)
+    raw = _raw_ch07()
+    small = {"ch07": _copy_bank(raw, "ch07", keep=lambda q: q["type"] != "essay" or q["id"].endswith("xla"))}
+    with pytest.raises(exam_mod.ShortageError, match=r"6 of 30 missing \(6 essay\)"):
+        exam_mod.draw(small, "ch07", 0)
+
+
+def test_redraw_finds_the_same_exam_or_uses_the_sheets_list(banks):
+    exam = exam_mod.draw(banks, "ch07", 9)
+    ids = [q.id for q in exam.questions]
+    again, same = exam_mod.redraw(banks, "ch07", 9, ids)
+    assert same and [q.id for q in again.questions] == ids
+    listed = ids[::-1]
+    other, same = exam_mod.redraw(banks, "ch07", 9, listed)
+    assert not same and sorted(q.id for q in other.questions) == sorted(ids)
+    with pytest.raises(ValueError, match="ch07-nope"):
+        exam_mod.redraw(banks, "ch07", 9, ids[:-1] + ["ch07-nope"])
