@@ -66,12 +66,12 @@ def test_tfds_build_command_line(tmp_path):
     folder = Path(__file__).resolve().parents[1] / "datasets" / "captcha_synth"
     proc = subprocess.run(
         [sys.executable, "-m", "tensorflow_datasets.scripts.cli.main", "build", str(folder),
-         "--config", "train4000_val500_test500_seed0", "--data_dir", str(tmp_path)],
+         "--config", "train5000_val500_test500_seed0", "--data_dir", str(tmp_path)],
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    built = tfds.builder_from_directory(str(tmp_path / "captcha_synth" / "train4000_val500_test500_seed0" / "1.0.0"))
-    assert builder_counts(built) == {"train": 4000, "validation": 500, "test": 500}
+    built = tfds.builder_from_directory(str(tmp_path / "captcha_synth" / "train5000_val500_test500_seed0" / "1.0.0"))
+    assert builder_counts(built) == {"train": 5000, "validation": 500, "test": 500}
 
 
 def builder_counts(builder):

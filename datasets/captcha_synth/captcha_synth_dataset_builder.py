@@ -38,7 +38,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     RELEASE_NOTES = {"1.0.0": "First release: 48x128 grey captchas, 36 symbols."}
     BUILDER_CONFIGS = [
         CaptchaConfig.make(40_000, 1_000, 1_000, 0),
-        CaptchaConfig.make(4_000, 500, 500, 0),
+        CaptchaConfig.make(5_000, 500, 500, 0),
     ]
 
     def _info(self) -> tfds.core.DatasetInfo:

@@ -64,7 +64,7 @@ class Config:
 
     def quick(self) -> "Config":
         """A preset that finishes in a few minutes on a laptop CPU."""
-        return dataclasses.replace(self, train_size=4_000, val_size=500, test_size=500, epochs=6)
+        return dataclasses.replace(self, train_size=5_000, val_size=500, test_size=500, epochs=8)
 # --8<-- [end:config]
 
 
