@@ -29,7 +29,8 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see --help)")
 
 
-def _positive_int(text):
+def positive_int(text):
+    """argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:
@@ -39,7 +40,8 @@ def _positive_int(text):
     return value
 
 
-def _int(text):
+def whole_number(text):
+    """argparse type: a whole number."""
     try:
         return int(text)
     except ValueError:
@@ -49,9 +51,9 @@ def _int(text):
 def common_parser(prog: str, description: str) -> OneLineParser:
     """A parser with the flags every chapter accepts."""
     p = OneLineParser(prog=prog, description=description)
-    p.add_argument("--epochs", type=_positive_int, help="training epochs (default: the chapter's)")
-    p.add_argument("--batch-size", type=_positive_int, help="examples per training step")
-    p.add_argument("--train-size", type=_positive_int, help="number of training examples to use or generate")
+    p.add_argument("--epochs", type=positive_int, help="training epochs (default: the chapter's)")
+    p.add_argument("--batch-size", type=positive_int, help="examples per training step")
+    p.add_argument("--train-size", type=positive_int, help="number of training examples to use or generate")
     p.add_argument("--quick", action="store_true", help="a preset that finishes in a few minutes on a laptop CPU")
     p.add_argument("--data", choices=DATA_CHOICES,
                    help="builtin (the default): data the book builds; full: the course's dataset; "
@@ -59,7 +61,7 @@ def common_parser(prog: str, description: str) -> OneLineParser:
     p.add_argument("--data-dir", help="where the full dataset lives (for chapters whose data you provide)")
     p.add_argument("--xla", choices=XLA_CHOICES, default="auto",
                    help="compile training with XLA: on, off, or auto (the mode measured faster on this device)")
-    p.add_argument("--seed", type=_int, default=0, help="seed for data generation, initialisation and shuffling")
+    p.add_argument("--seed", type=whole_number, default=0, help="seed for data generation, initialisation and shuffling")
     p.add_argument("--out", help="output folder (default: runs/CHAPTER-TIMESTAMP)")
     p.add_argument("--overwrite", action="store_true", help="allow --out to point at a folder that already holds a run")
     p.add_argument("--strategy", choices=STRATEGY_CHOICES, default="default",

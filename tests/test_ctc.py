@@ -1,6 +1,5 @@
 """Our CTC against trusted references: keras.ops.ctc_loss, brute force, the worked example."""
 
-import itertools
 import math
 
 import keras
@@ -9,6 +8,7 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
+from ctc_reference import brute_force_probs, collapse
 from kerasbook.layers.ctc import (
     CTCLoss,
     SequenceAccuracy,
@@ -16,27 +16,6 @@ from kerasbook.layers.ctc import (
     ctc_greedy_decode,
     ctc_loss,
 )
-
-
-def collapse(path, blank=0):
-    out = []
-    prev = None
-    for k in path:
-        if k != prev and k != blank:
-            out.append(k)
-        prev = k
-    return tuple(out)
-
-
-def brute_force_probs(probs):
-    """P(labelling) for every labelling, by enumerating all K^T paths."""
-    steps, classes = probs.shape
-    totals = {}
-    for path in itertools.product(range(classes), repeat=steps):
-        p = np.prod([probs[t, k] for t, k in enumerate(path)])
-        key = collapse(path)
-        totals[key] = totals.get(key, 0.0) + p
-    return totals
 
 
 def random_case(rng, batch, steps, classes, max_len, repeats=True):

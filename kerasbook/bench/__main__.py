@@ -17,7 +17,6 @@ on 1,000 unseen captchas within 15 minutes of wall time.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time

@@ -47,7 +47,7 @@ LAB_URL = "https://github.com/AakashKumarNain/CaptchaCracker/raw/master/captcha_
 class Config:
     """Everything a run of chapter 7 depends on."""
 
-    train_size: int = 40_000        # builtin captchas drawn for training
+    train_size: int = 36_000        # builtin captchas drawn for training
     val_size: int = 1_000           # held out for the best-model checkpoint
     test_size: int = 1_000          # unseen captchas for the final numbers
     epochs: int = 7

@@ -15,7 +15,6 @@ enough questions) stops with one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -118,20 +117,6 @@ def _chapter(banks, text):
     if key not in banks:
         raise cli.UsageError(f"there is no question bank for {key} yet; banks: {', '.join(banks) or 'none'}")
     return key
-
-
-def _int(text):
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-
-
-def _positive(text):
-    value = _int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def _wrap(text, indent=""):
@@ -620,18 +605,18 @@ def build_parser():
 
     r = sub.add_parser("run", help="an interactive quiz in the terminal")
     r.add_argument("chapter", help="a chapter with a bank, e.g. ch07 or 7")
-    r.add_argument("--n", type=_positive, default=10, help="number of questions (default: 10)")
+    r.add_argument("--n", type=cli.positive_int, default=10, help="number of questions (default: 10)")
     r.add_argument("--type", choices=[*QUESTION_TYPES, *SECTIONS],
                    help="only this kind: a question type or an exam section")
     r.add_argument("--lang", choices=("en", "ko"), default="en", help="language of the questions (default: en)")
-    r.add_argument("--seed", type=_int, help="pick the same questions again (default: a new seed, printed)")
+    r.add_argument("--seed", type=cli.whole_number, help="pick the same questions again (default: a new seed, printed)")
 
     e = sub.add_parser("exam", help="draw an exam: 12 multiple choice, 11 short answer, 7 essay")
     which = e.add_mutually_exclusive_group(required=True)
     which.add_argument("--midterm", action="store_true", help="chapters 1-7")
     which.add_argument("--final", action="store_true", help="chapters 9-14")
     which.add_argument("--chapters", metavar="A,B", help="a comma-separated list, e.g. ch07 or 5,6,7")
-    e.add_argument("--seed", type=_int, help="the exam's seed: the same seed draws the same exam (default: new)")
+    e.add_argument("--seed", type=cli.whole_number, help="the exam's seed: the same seed draws the same exam (default: new)")
     e.add_argument("--format", choices=("markdown", "json", "sheet"), default="markdown",
                    help="markdown: printable exam; json: the drawn questions; sheet: a blank answer sheet")
     e.add_argument("--key", action="store_true", help="add the answer key")
@@ -641,7 +626,7 @@ def build_parser():
     g.add_argument("sheet", help="the answer sheet (YAML), e.g. from `exam --format sheet`")
 
     rep = sub.add_parser("report", help="weakest tags and the sections to reread, from your history")
-    rep.add_argument("--top", type=_positive, default=5, help="how many tags and sections to show")
+    rep.add_argument("--top", type=cli.positive_int, default=5, help="how many tags and sections to show")
     return p
 
 
