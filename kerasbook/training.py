@@ -79,9 +79,10 @@ def record_xla(chapter: str, device: str, jit_compile: bool, measured: dict, pat
 def resolve_xla(flag: str, chapter: str, measure=None) -> tuple[bool, str]:
     """Turn `--xla auto|on|off` into `(jit_compile, why)`.
 
-    `measure`, if given, is called as `measure()` -> `{"xla_on": s, "xla_off": s}`
-    (seconds per step) when no decision is recorded for this device; its result
-    is cached so the next run does not measure again.
+    `measure` is called as `measure()` -> `{"xla_on": s, "xla_off": s}` (seconds
+    per step) when no decision is recorded for this device; its result is
+    cached so the next run does not measure again. With no record and no
+    `measure`, `auto` raises `ValueError` rather than guess.
     """
     if flag == "on":
         return True, "--xla on"
@@ -93,9 +94,8 @@ def resolve_xla(flag: str, chapter: str, measure=None) -> tuple[bool, str]:
         on, source = found
         return on, f"--xla auto: measured faster on {device} ({Path(source).name})"
     if measure is None:
-        # Nothing measured for this device yet and no way to measure here.
-        on = device != "cpu"
-        return on, f"--xla auto: no measurement for {device}; run `python -m kerasbook.bench {chapter}`"
+        # The decision is measured, never guessed: without a record we need a way to measure.
+        raise ValueError(f"no XLA measurement for {chapter} on {device}; run `python -m kerasbook.bench {chapter}`")
     times = measure()
     on = times["xla_on"] < times["xla_off"]
     record_xla(chapter, device, on, {"step_s_xla_on": times["xla_on"], "step_s_xla_off": times["xla_off"]})

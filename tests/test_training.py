@@ -37,6 +37,11 @@ def test_xla_auto_measures_once_then_follows_the_record(cache):
     assert saved["chx"][training.device_kind()]["jit_compile"] is True
 
 
+def test_xla_auto_never_guesses(cache):
+    with pytest.raises(ValueError, match="no XLA measurement"):
+        training.resolve_xla("auto", "unmeasured")
+
+
 def test_xla_auto_picks_off_when_off_is_faster(cache):
     on, _ = training.resolve_xla("auto", "chy", measure=lambda: {"xla_on": 0.09, "xla_off": 0.05})
     assert on is False

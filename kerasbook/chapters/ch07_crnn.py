@@ -133,6 +133,8 @@ def load_lab(data_dir, seed: int):
 
         keras.utils.get_file("captcha_images_v2.zip", LAB_URL, extract=True)
         folder = _lab_folder(None)
+        if folder is None:
+            raise cli.UsageError("the downloaded lab archive holds no PNG captchas; pass --data-dir DIR instead")
     pairs = cap.list_folder(folder)
     images = np.stack([cap.load_image(p) for p, _ in pairs])[..., None]
     texts = [t for _, t in pairs]
