@@ -102,6 +102,34 @@ def resolve_xla(flag: str, chapter: str, measure=None) -> tuple[bool, str]:
     return on, f"--xla auto: measured now on {device} (on {times['xla_on']*1e3:.0f} ms, off {times['xla_off']*1e3:.0f} ms per step)"
 
 
+def time_train_steps(make_model, x, y, steps=10, modes=(True, False)):
+    """Seconds per training step of `make_model(jit_compile)` with XLA on and off.
+
+    `make_model(jit)` returns a compiled model; `x`, `y` is one batch. The first
+    step (tracing and compilation) is timed on its own, then `steps` more.
+
+    Returns `{True: {"compile_s", "step_s" (median), "samples_per_s"}, False: {...}}`.
+    """
+    import numpy as np
+
+    batch = len(x) if not isinstance(x, (tuple, list, dict)) else len(next(iter(
+        x.values() if isinstance(x, dict) else x)))
+    out = {}
+    for jit in modes:
+        model = make_model(jit)
+        start = time.perf_counter()
+        model.train_on_batch(x, y)
+        compile_s = time.perf_counter() - start
+        times = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            model.train_on_batch(x, y)
+            times.append(time.perf_counter() - start)
+        step = float(np.median(times))
+        out[jit] = {"compile_s": compile_s, "step_s": step, "samples_per_s": batch / step}
+    return out
+
+
 def make_strategy(name: str):
     """The `tf.distribute` strategy for `--strategy`."""
     if name == "default":

@@ -221,26 +221,20 @@ def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, Fals
     """
     import keras
 
+    from kerasbook import training
+
     batch_size = batch_size or cfg.batch_size
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 256, (batch_size, cap.HEIGHT, cap.WIDTH, 1), dtype=np.uint8)
     y = rng.integers(1, NUM_CLASSES, (batch_size, cap.TEXT_LENGTH)).astype("int32")
-    out = {}
-    for jit in modes:
+
+    def make(jit):
         keras.utils.set_random_seed(seed)
         model = build_model(cfg, use_cudnn=False if jit else "auto")
         compile_crnn(model, cfg, steps_per_epoch=100, jit_compile=jit)
-        start = time.perf_counter()
-        model.train_on_batch(x, y)
-        compile_s = time.perf_counter() - start
-        times = []
-        for _ in range(steps):
-            start = time.perf_counter()
-            model.train_on_batch(x, y)
-            times.append(time.perf_counter() - start)
-        step = float(np.median(times))
-        out[jit] = {"compile_s": compile_s, "step_s": step, "samples_per_s": batch_size / step}
-    return out
+        return model
+
+    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
 # --8<-- [start:evaluate]

@@ -1,0 +1,134 @@
+"""Chapter 7 benchmark: XLA on/off training steps, input pipeline, captcha drawing, CTC.
+
+* compile time, median step time and samples/s of a training step with XLA
+  on and off, and the mode `--xla auto` will therefore use;
+* input-pipeline throughput against what training consumes;
+* our CTC loss (forward + gradient) against `keras.ops.ctc_loss`, batch 64,
+  both compiled with XLA and both without.
+
+Bar: at least 95 % exact match on 1,000 unseen captchas within 15 minutes of
+wall time, from an empty data cache.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from kerasbook.bench.common import median_time, record_decision, step_rows
+
+CHAPTER_MODULE = "kerasbook.chapters.ch07_crnn"
+BAR = {"metric": "test_exact_match_beam", "at_least": 0.95, "wall_s_at_most": 15 * 60}
+
+
+def bench_ctc(batch=64, steps=16, classes=37, max_len=5, repeats=30, seed=0):
+    """Seconds per loss+gradient evaluation: ours vs keras.ops.ctc_loss, XLA on/off."""
+    import tensorflow as tf
+    from keras import ops
+
+    from kerasbook.layers.ctc import ctc_loss
+
+    rng = np.random.default_rng(seed)
+    logits = tf.constant(rng.normal(size=(batch, steps, classes)).astype("float32"))
+    labels = tf.constant(rng.integers(1, classes, size=(batch, max_len)).astype("int32"))
+    label_len = tf.fill([batch], max_len)
+    logit_len = tf.fill([batch], steps)
+
+    def ours(z):
+        return ctc_loss(labels, z, label_len, logit_len)
+
+    def theirs(z):
+        return ops.ctc_loss(labels, z, label_len, logit_len, mask_index=0)
+
+    def loss_and_grad(fn):
+        def step(z):
+            with tf.GradientTape() as tape:
+                tape.watch(z)
+                loss = tf.reduce_mean(fn(z))
+            return loss, tape.gradient(loss, z)
+        return step
+
+    result = {}
+    for name, fn in (("ours", ours), ("keras.ops.ctc_loss", theirs)):
+        for jit in (True, False):
+            compiled = tf.function(loss_and_grad(fn), jit_compile=jit)
+            try:
+                seconds = median_time(lambda: [t.numpy() for t in compiled(logits)], repeats)
+            except Exception as err:  # noqa: BLE001 - a reference that cannot compile is a result too
+                seconds = None
+                result[f"{name} xla={'on' if jit else 'off'} error"] = f"{err.__class__.__name__}: {str(err)[:200]}"
+            result[f"{name} xla={'on' if jit else 'off'}"] = seconds
+    on_ours, on_ref = result["ours xla=on"], result["keras.ops.ctc_loss xla=on"]
+    off_ours, off_ref = result["ours xla=off"], result["keras.ops.ctc_loss xla=off"]
+    result["speedup_xla_on"] = on_ref / on_ours if on_ours and on_ref else None
+    result["speedup_xla_off"] = off_ref / off_ours if off_ours and off_ref else None
+    result["speedup_ours_xla_on_vs_keras_best"] = (
+        min(t for t in (on_ref, off_ref) if t) / on_ours if on_ours and (on_ref or off_ref) else None
+    )
+    return result
+
+
+def bench_pipeline(cfg, batch_size, seconds=5.0, seed=0):
+    """Batches/s the tf.data pipeline delivers from cached in-memory data."""
+    from kerasbook.chapters import ch07_crnn as ch
+    from kerasbook.data import captcha as cap
+
+    rng = np.random.default_rng(seed)
+    n = 4 * batch_size * 8
+    images = rng.integers(0, 256, (n, cap.HEIGHT, cap.WIDTH, 1), dtype=np.uint8)
+    labels = rng.integers(1, ch.NUM_CLASSES, (n, cap.TEXT_LENGTH)).astype("int32")
+    ds = ch.pipeline(images, labels, batch_size, shuffle_seed=seed).repeat()
+    it = iter(ds)
+    next(it)
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        next(it)
+        count += 1
+    return count * batch_size / (time.perf_counter() - start)
+
+
+def bench_draw(n=400):
+    """Captchas drawn per second by one process (generation cost of the builtin data)."""
+    from kerasbook.data import captcha as cap
+
+    start = time.perf_counter()
+    for i in range(n):
+        cap.draw_example(0, "bench", i)
+    return n / (time.perf_counter() - start)
+
+
+def run(steps, quick, ship=False):
+    from kerasbook import training
+    from kerasbook.chapters import ch07_crnn as ch
+
+    cfg = ch.Config()
+    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
+    steps_by_mode = ch.measure_step_times(cfg, steps=steps)
+    jit = record_decision(report, ch.CHAPTER, steps_by_mode, ship)
+    print("measuring the input pipeline and captcha drawing ...", flush=True)
+    consume = steps_by_mode[jit]["samples_per_s"]
+    report["pipeline"] = {
+        "pipeline_samples_per_s": bench_pipeline(cfg, cfg.batch_size, seconds=2.0 if quick else 5.0),
+        "training_consumes_samples_per_s": consume,
+        "draw_captchas_per_s_one_process": bench_draw(100 if quick else 400),
+    }
+    print("measuring CTC: ours vs keras.ops.ctc_loss (batch 64, loss + gradient) ...", flush=True)
+    report["ctc"] = bench_ctc(repeats=10 if quick else 30)
+    return report
+
+
+def rows(report):
+    """Table rows `(label, value)` for the terminal."""
+    out = step_rows(report)
+    p = report["pipeline"]
+    out.append(("input pipeline", f"{p['pipeline_samples_per_s']:.0f} samples/s "
+                                  f"(training consumes {p['training_consumes_samples_per_s']:.0f})"))
+    out.append(("captcha drawing", f"{p['draw_captchas_per_s_one_process']:.0f} images/s per process"))
+    c = report["ctc"]
+    for key in ("ours xla=on", "keras.ops.ctc_loss xla=on", "ours xla=off", "keras.ops.ctc_loss xla=off"):
+        out.append((f"CTC {key}", "failed" if c[key] is None else f"{c[key] * 1e3:.2f} ms"))
+    for key in ("speedup_xla_on", "speedup_xla_off", "speedup_ours_xla_on_vs_keras_best"):
+        out.append((key.replace("_", " "), "n/a" if c[key] is None else f"{c[key]:.1f}x"))
+    return out

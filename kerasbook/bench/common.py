@@ -1,0 +1,103 @@
+"""Pieces every chapter benchmark shares: timing, the XLA decision, the bar run."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def median_time(fn, repeats):
+    """Median seconds of `fn()` over `repeats` calls, after one warm-up call."""
+    fn()  # warm-up (tracing / compilation)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def record_decision(report, chapter, steps_by_mode, ship=False):
+    """Store the measured XLA on/off step times in `report` and the decision table.
+
+    `steps_by_mode` is what `training.time_train_steps` returns. The decision
+    goes to the user's cache, and with `ship` also to the table shipped with
+    the package. Returns the faster mode (`True` = XLA on).
+    """
+    from kerasbook import training
+
+    report["train_step"] = {("xla_on" if k else "xla_off"): v for k, v in steps_by_mode.items()}
+    jit = steps_by_mode[True]["step_s"] < steps_by_mode[False]["step_s"]
+    report["resolved_xla_auto"] = "on" if jit else "off"
+    measured = {"step_s_xla_on": steps_by_mode[True]["step_s"], "step_s_xla_off": steps_by_mode[False]["step_s"]}
+    training.record_xla(chapter, report["device"], jit, measured)
+    if ship:
+        training.record_xla(chapter, report["device"], jit, measured, path=training.SHIPPED_DECISIONS)
+    return jit
+
+
+def step_rows(report):
+    """Table rows for the XLA on/off training-step measurement."""
+    rows = [("device", report["device"])]
+    for mode in ("xla_on", "xla_off"):
+        r = report["train_step"][mode]
+        rows.append((f"train step {mode.replace('_', ' ')}",
+                     f"compile {r['compile_s']:.1f} s, median step {r['step_s'] * 1e3:.1f} ms, "
+                     f"{r['samples_per_s']:.0f} samples/s"))
+    rows.append(("--xla auto resolves to", report["resolved_xla_auto"]))
+    return rows
+
+
+def run_bar(bench, keep=None, extra_args=()):
+    """Run a chapter's default training as a user would and check its bar.
+
+    `bench` is the chapter's benchmark module (`CHAPTER_MODULE`, `BAR`). The
+    run starts from an empty data cache; its output folder is `keep` if given
+    (kept afterwards), else a temporary folder.
+    """
+    bar = bench.BAR
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(keep) if keep else Path(tmp) / "run"
+        env = {**os.environ, "KERASBOOK_CACHE": str(Path(tmp) / "cache")}
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", bench.CHAPTER_MODULE, "--out", str(out), *extra_args], env=env)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            return {"passed": False, "error": f"the run exited with {proc.returncode}", "wall_s": wall}
+        metrics = json.loads((out / "metrics.json").read_text())
+    value = metrics["final"][bar["metric"]]
+    return {
+        **bar, "value": value, "wall_s": wall, "jit_compile": metrics["jit_compile"],
+        "passed": value >= bar["at_least"] and wall <= bar["wall_s_at_most"],
+        "final": metrics["final"],
+    }
+
+
+def bar_row(bar):
+    if "value" not in bar:
+        return ("quality bar", f"FAIL: {bar['error']}")
+    return ("quality bar", f"{bar['metric']} {bar['value']:.3f} (need >= {bar['at_least']}) in "
+                           f"{bar['wall_s'] / 60:.1f} min (need <= {bar['wall_s_at_most'] / 60:.0f}): "
+                           f"{'PASS' if bar['passed'] else 'FAIL'}")
+
+
+def chapters() -> dict[str, str]:
+    """`{"ch07": "kerasbook.bench.ch07", ...}`: one module per benchmarked chapter."""
+    import pkgutil
+
+    from kerasbook import bench
+
+    return {info.name: f"kerasbook.bench.{info.name}" for info in pkgutil.iter_modules(bench.__path__)
+            if info.name.startswith("ch")}
+
+
+def load(chapter: str):
+    return importlib.import_module(chapters()[chapter])
