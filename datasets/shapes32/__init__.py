@@ -1,0 +1,1 @@
+"""The builtin coloured-shapes dataset (a TFDS builder)."""
