@@ -1,22 +1,9 @@
 """The quiz on the site: the page is built with the real mkdocs config, served
-locally, and clicked through in headless Chromium (Debian's package, driven by
-the `playwright` Python package; no browser is downloaded)."""
-
-import functools
-import http.server
-import os
-import threading
-from pathlib import Path
-
-import pytest
+locally, and clicked through in headless Chromium (the `site`, `server` and
+`browser` fixtures are in conftest.py)."""
 
 from kerasbook.quiz import bank as bank_mod
 from kerasbook.quiz import html as quiz_html
-
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 
 
 def test_markers_become_the_quiz_and_unknown_ones_are_reported():
@@ -37,22 +24,6 @@ def test_the_html_holds_every_question_with_its_answer():
     assert "<script" not in html and "http" not in html.replace('href="#', "")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The whole site, built in strict mode the way CI builds it."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    out = tmp_path_factory.mktemp("site")
-    cwd = os.getcwd()
-    os.chdir(ROOT)                     # pymdownx.snippets reads the code relative to the repo root
-    try:
-        build(load_config(str(ROOT / "mkdocs.yml"), site_dir=str(out), strict=True))
-    finally:
-        os.chdir(cwd)
-    return out
-
-
 def test_the_built_page_ends_with_the_quiz(site):
     page = (site / "ch07_crnn" / "index.html").read_text(encoding="utf-8")
     assert 'id="quiz"' in page and 'class="kb-quiz" data-chapter="ch07"' in page
@@ -60,33 +31,6 @@ def test_the_built_page_ends_with_the_quiz(site):
     assert "<!-- quiz:" not in page
     assert (site / "assets" / "quiz.js").is_file() and (site / "assets" / "quiz.css").is_file()
     assert "assets/quiz.js" in page and "assets/quiz.css" in page
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium package to run the browser test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def test_choices_check_instantly_in_the_browser(server, browser):

@@ -214,6 +214,11 @@ def compile_crnn(model, cfg: Config, steps_per_epoch: int, jit_compile: bool):
     compile_model(model, optimizer=optimizer, loss=CTCLoss(), metrics=[SequenceAccuracy()], jit_compile=jit_compile)
 
 
+def diagram_models():
+    """The models the site draws with `keras.utils.plot_model`: the default CRNN."""
+    return {"crnn": build_model(Config())}
+
+
 def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, False), seed=0):
     """Seconds per training step with XLA on and off, plus compile time.
 

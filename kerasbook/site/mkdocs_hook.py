@@ -1,0 +1,141 @@
+"""MkDocs hook: equations that render offline, and figures that say where they came from.
+
+**Equations.** Pages write maths as `\\( ... \\)` and `\\[ ... \\]`;
+`pymdownx.arithmatex` wraps them, and KaTeX draws them in the browser. KaTeX
+is a pinned npm package (`package.json`, `package-lock.json` at the repo
+root). When `node_modules/katex` is missing the hook runs `npm ci` once, and
+the build copies the script, the style sheet and the fonts into
+`assets/katex/`, so the built site works with no network at all.
+
+**Figure captions.** `python -m kerasbook.figures CHAPTER` writes the PNGs
+under `chapters/chNN_name/` together with `figures.json`, which records the
+command, preset, date and final metrics of the run that drew them. Every
+image on a page whose file is listed there becomes a `<figure>` whose caption
+is the image's alt text plus that run's numbers.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+log = logging.getLogger("mkdocs.hooks.kerasbook_site")
+
+KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
+KATEX_URL = "assets/katex"
+
+
+def katex_dist(root: Path) -> Path:
+    """`node_modules/katex/dist` under `root`, installed with `npm ci` if it is missing."""
+    dist = root / "node_modules" / "katex" / "dist"
+    if (dist / "katex.min.js").is_file():
+        return dist
+    npm = shutil.which("npm")
+    if npm is None:
+        raise PluginError("the equation renderer is not installed and npm is missing: install Node.js/npm, "
+                          "then run `npm ci` in the repository root")
+    log.info("installing KaTeX from the npm registry (npm ci) ...")
+    proc = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=root,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not (dist / "katex.min.js").is_file():
+        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise PluginError(f"`npm ci` could not install KaTeX ({last[0]}); run it by hand in {root}")
+    return dist
+
+
+def on_config(config, **kwargs):
+    root = Path(config.config_file_path).resolve().parent
+    config["_kerasbook_katex"] = str(katex_dist(root))
+    config.extra_css.insert(0, f"{KATEX_URL}/katex.min.css")
+    # Order matters: KaTeX, then its auto-render extension, then our call to it.
+    for i, name in enumerate(("katex.min.js", "contrib/auto-render.min.js")):
+        config.extra_javascript.insert(i, f"{KATEX_URL}/{name}")
+    return config
+
+
+def on_files(files, config, **kwargs):
+    dist = Path(config["_kerasbook_katex"])
+    names = list(KATEX_FILES) + [f"fonts/{p.name}" for p in sorted((dist / "fonts").iterdir())
+                                 if p.suffix in (".woff2", ".woff", ".ttf")]
+    for name in names:
+        files.append(File.generated(config, f"{KATEX_URL}/{name}", abs_src_path=str(dist / name)))
+    return files
+
+
+# --- figure captions -------------------------------------------------------
+
+_IMG = re.compile(r'<p>\s*(<img\b[^>]*>)\s*</p>')
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+
+PERCENT_WORDS = ("accuracy", "match", "cer", "iou", "dice", "rate")
+
+
+def format_metric(name: str, value) -> str:
+    """`("test_accuracy", 0.9312)` -> "test accuracy 93.1 %"."""
+    label = name.replace("_", " ")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{label} {value}"
+    if 0.0 <= value <= 1.0 and any(w in name.lower() for w in PERCENT_WORDS):
+        return f"{label} {100 * value:.1f} %"
+    if float(value).is_integer():
+        return f"{label} {int(value):,}"
+    return f"{label} {value:.4g}"
+
+
+def run_note(record: dict) -> str:
+    """One sentence about the run behind a chapter's figures."""
+    metrics = ", ".join(format_metric(k, v) for k, v in record.get("final", {}).items())
+    minutes = record.get("wall_s", 0) / 60
+    note = (f"Drawn by <code>{html.escape(record['command'])}</code> "
+            f"({html.escape(record.get('preset', 'quick'))} preset, {html.escape(record.get('date', ''))}, "
+            f"{minutes:.1f} min on {html.escape(record.get('device', 'cpu'))})")
+    return note + (f": {html.escape(metrics)}." if metrics else ".")
+
+
+def _records(docs_dir: Path) -> dict[str, dict]:
+    out = {}
+    for path in docs_dir.glob("*/figures.json"):
+        try:
+            out[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as err:
+            raise PluginError(f"{path} is not valid JSON ({err}); rerun `python -m kerasbook.figures`") from None
+    return out
+
+
+def caption_figures(content: str, page_dir: str, records: dict[str, dict]) -> str:
+    """Wrap each listed chapter image of a page in a `<figure>` with the run's note."""
+
+    def wrap(match):
+        attrs = dict(_ATTR.findall(match.group(1)))
+        src = attrs.get("src", "")
+        folder, _, name = src.rpartition("/")
+        folder = folder.split("/")[-1] if folder else page_dir
+        record = records.get(folder)
+        if record is None:
+            return match.group(0)
+        if name in record.get("diagrams", {}):
+            note = f"Drawn by <code>keras.utils.plot_model</code> from <code>{html.escape(record['diagrams'][name])}</code>."
+        elif name in record.get("figures", []):
+            note = run_note(record)
+        else:
+            return match.group(0)
+        alt = html.escape(attrs.get("alt", ""), quote=False)
+        return (f'<figure class="kb-figure">{match.group(1)}<figcaption>{alt}'
+                f'{". " if alt and not alt.endswith(".") else " "}<span class="kb-run">{note}</span></figcaption></figure>')
+
+    return _IMG.sub(wrap, content)
+
+
+def on_page_content(content, page, config, files, **kwargs):
+    records = _records(Path(config.docs_dir))
+    if not records:
+        return content
+    return caption_figures(content, Path(page.file.src_uri).stem, records)
