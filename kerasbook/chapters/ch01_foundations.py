@@ -80,16 +80,17 @@ class Config:
     init_depth: int = 10            # layers in the initialisation experiment
     init_width: int = 256
     schedule_epochs: int = 25
-    overfit_train: int = 150        # a small training set, so that the MLP overfits
+    overfit_train: int = 300        # a small training set, so that the MLP overfits
+    label_noise: float = 0.25       # share of its labels we flip to a wrong class
     overfit_width: int = 256
-    overfit_epochs: int = 300
+    overfit_epochs: int = 200
     dropout: float = 0.3
     patience: int = 25              # early stopping: epochs without a better val_loss
 
     def quick(self) -> "Config":
         """A preset that finishes in about a minute on a laptop CPU."""
         return dataclasses.replace(self, train_size=1_500, val_size=300, test_size=300, epochs=30,
-                                   sweep_epochs=4, tiny_steps=100, schedule_epochs=12, overfit_epochs=150)
+                                   sweep_epochs=4, tiny_steps=100, schedule_epochs=12, overfit_epochs=100)
 
     def mnist(self) -> "Config":
         """Sizes for MNIST (`--data full`): fewer epochs over many more examples."""
@@ -399,9 +400,12 @@ def _regions(ax, predict, x, y, title, classes):
     lo, hi = x.min(0) - 0.3, x.max(0) + 0.3
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 150), np.linspace(lo[1], hi[1], 150))
     grid = np.stack([gx.ravel(), gy.ravel()], 1).astype("float32")                # (150², 2)
+    from matplotlib.colors import ListedColormap
+
+    colours = np.array(_plt().cm.tab10.colors[:classes])
     ax.contourf(gx, gy, predict(grid).reshape(gx.shape), levels=np.arange(classes + 1) - 0.5,
-                cmap="Pastel1", alpha=0.9)
-    ax.scatter(x[:, 0], x[:, 1], c=y, cmap="Set1", s=5, vmin=0, vmax=8)
+                cmap=ListedColormap(colours), alpha=0.25)
+    ax.scatter(x[:, 0], x[:, 1], c=colours[y], s=4)
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -469,7 +473,7 @@ def experiment_knn(cfg: Config, data, seed: int, figs: Path) -> dict:
             _regions(ax, lambda g, k=k: knn_predict(x_tr, y_tr, g, k), x_tr, y_tr, f"k = {k}", classes)
     axes[-1].plot(dims, contrast, "o-")
     axes[-1].set(xscale="log", yscale="log", xlabel="dimension", ylabel="(max − min) / min distance",
-                 title="nearest ≈ farthest in high dimension")
+                 title="curse of dimensionality")
     _save(fig, figs / "knn.png")
     return {"ks": ks, "train_accuracy": train_acc, "test_accuracy": test_acc, "best_k": best,
             "best_test_accuracy": max(test_acc), "dims": dims, "distance_contrast": contrast}
@@ -601,15 +605,30 @@ def experiment_schedules(cfg: Config, train, val, jit: bool, seed: int, figs: Pa
     return result
 
 
+def flip_labels(y, fraction: float, classes: int, seed: int = 0):
+    """A copy of `y` with `round(fraction * len(y))` labels moved to a different, random class."""
+    rng = np.random.default_rng(seed)
+    y = np.array(y, copy=True)
+    idx = rng.choice(len(y), int(round(fraction * len(y))), replace=False)
+    y[idx] = (y[idx] + rng.integers(1, classes, len(idx))) % classes          # never the same class
+    return y
+
+
 def experiment_regularisation(cfg: Config, train, val, test, jit: bool, seed: int, figs: Path) -> dict:
-    """A wide MLP on a small training set: plain, with dropout, and with early stopping."""
+    """A wide MLP on a small training set with some wrong labels: plain, dropout, early stopping.
+
+    Only the training labels are flipped; validation and test labels stay
+    correct, so memorising the wrong labels shows up as worse validation loss
+    and test accuracy.
+    """
     import keras
 
-    x_small, y_small = train[0][: cfg.overfit_train], train[1][: cfg.overfit_train]
+    x_small = train[0][: cfg.overfit_train]
+    y_small = flip_labels(train[1][: cfg.overfit_train], cfg.label_noise, cfg.classes, seed)
     hidden = (cfg.overfit_width, cfg.overfit_width)
     runs, result = {}, {}
     for name, dropout, stop in (("plain", 0.0, False), ("dropout", cfg.dropout, False),
-                                ("early stopping", 0.0, True)):
+                                ("early_stopping", 0.0, True)):
         keras.utils.set_random_seed(seed)
         model = compile_classifier(build_mlp(x_small.shape[1], cfg.classes, hidden, dropout), cfg.learning_rate, jit)
         callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
@@ -625,10 +644,12 @@ def experiment_regularisation(cfg: Config, train, val, test, jit: bool, seed: in
         h = runs[name]
         ax.plot(range(1, len(h["loss"]) + 1), h["loss"], label="train")
         ax.plot(range(1, len(h["val_loss"]) + 1), h["val_loss"], label="validation")
-        ax.set(yscale="log", xlabel="epoch", title=f"{name}: test accuracy {result[name]['test_accuracy']:.1%}")
-    stopped = result["early stopping"]
+        label = f"dropout {cfg.dropout}" if name == "dropout" else "no dropout"
+        ax.set(yscale="log", xlabel="epoch", title=f"{label}: test accuracy {result[name]['test_accuracy']:.1%}")
+    stopped = result["early_stopping"]
     axes[0].axvline(stopped["epochs_run"], color="k", ls="--", lw=1,
-                    label=f"early stop (epoch {stopped['epochs_run']}, best {stopped['best_epoch']})")
+                    label=f"early stopping ends (epoch {stopped['epochs_run']}, best {stopped['best_epoch']}, "
+                          f"test {stopped['test_accuracy']:.1%})")
     axes[0].set_ylabel("cross-entropy")
     for ax in axes:
         ax.legend(fontsize=7)

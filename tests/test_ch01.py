@@ -1,0 +1,158 @@
+"""Chapter 1 end to end at toy size: artifacts, reload, the MNIST loader, bad input."""
+
+import csv
+import dataclasses
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from kerasbook.chapters import ch01_foundations as ch
+
+
+@dataclasses.dataclass(frozen=True)
+class Tiny(ch.Config):
+    """Every experiment, small enough for the test suite."""
+
+    val_size: int = 64
+    test_size: int = 64
+    hidden: tuple = (16, 16)
+    reg_samples: int = 100
+    gd_steps: int = 100
+    knn_train: int = 60
+    knn_test: int = 40
+    knn_ks: tuple = (1, 3, 9)
+    loss_check_classes: tuple = (2, 10)
+    tiny_steps: int = 30
+    sweep_lrs: tuple = (1e-3, 1e-1)
+    sweep_epochs: int = 2
+    init_depth: int = 3
+    init_width: int = 32
+    schedule_epochs: int = 1
+    overfit_train: int = 48
+    overfit_width: int = 16
+    overfit_epochs: int = 4
+    patience: int = 1
+
+
+FIGURES = ("curves", "linear_vs_mlp", "regression", "knn", "initial_loss", "tiny_batch", "lr_sweep",
+           "init_stats", "schedules", "dropout_early_stopping")
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    """One builtin run through main([...]), shared by the tests below."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
+    mp.setattr(ch, "Config", Tiny)
+    out = tmp_path_factory.mktemp("run") / "toy"
+    code = ch.main(["--train-size", "128", "--batch-size", "32", "--epochs", "4", "--out", str(out),
+                    "--xla", "off", "--quiet", "--seed", "3"])
+    mp.undo()
+    return code, out
+
+
+def test_run_writes_every_artifact(toy_run):
+    code, out = toy_run
+    assert code == 0
+    for name in ("model.keras", "metrics.json", "history.csv", *(f"figures/{f}.png" for f in FIGURES)):
+        assert (out / name).is_file(), name
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["chapter"] == "ch01_foundations"
+    assert metrics["jit_compile"] is False and metrics["xla_reason"] == "--xla off"
+    assert metrics["dataset"] == {"name": "ch01_main", "source": "builtin", "train": 128, "validation": 64, "test": 64}
+    final = metrics["final"]
+    assert set(final) == {"test_accuracy", "linear_test_accuracy", "ols_gd_max_abs_diff", "tiny_batch_accuracy"}
+    assert 0.0 <= final["test_accuracy"] <= 1.0 and 0.0 <= final["linear_test_accuracy"] <= 1.0
+    exp = metrics["experiments"]
+    assert exp["knn"]["ks"] == [1, 3, 9] and exp["knn"]["train_accuracy"][0] == 1.0
+    assert len(exp["lr_sweep"]["final_loss"]) == 2
+    assert set(exp["schedules"]) == {"constant", "step", "cosine", "linear"}
+    assert exp["regularisation"]["early_stopping"]["epochs_run"] <= 4
+
+
+def test_loss_fell(toy_run):
+    _, out = toy_run
+    with open(out / "history.csv") as f:
+        losses = [float(row["loss"]) for row in csv.DictReader(f)]
+    assert len(losses) == 4
+    assert losses[-1] < 0.95 * losses[0]
+
+
+def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
+    _, out = toy_run
+    model = keras.models.load_model(out / "model.keras")
+    x = np.random.default_rng(0).normal(size=(8, 2)).astype("float32")
+    first = model.predict(x, verbose=0)
+    model.save(tmp_path / "again.keras")
+    second = keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0)
+    np.testing.assert_allclose(first, second, atol=1e-6)
+    assert first.shape == (8, 3)
+    np.testing.assert_allclose(first.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_refuses_to_overwrite_a_run(toy_run, capsys):
+    _, out = toy_run
+    before = (out / "model.keras").read_bytes()
+    with pytest.raises(SystemExit) as exc:
+        ch.main(["--epochs", "1", "--out", str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "already holds a run" in err
+    assert (out / "model.keras").read_bytes() == before
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--epochs", "0"], "must be at least 1"),
+    (["--batch-size", "ten"], "not a whole number"),
+    (["--xla", "maybe"], "invalid choice"),
+    (["--data", "cloud"], "invalid choice"),
+    (["--train-size", "8", "--batch-size", "16"], "smaller than --batch-size"),
+    (["--data-dir", "/no/such/folder"], "is not a folder"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        ch.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert words in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_full_data_offline_and_uncached_is_refused(capsys, monkeypatch, tmp_path):
+    from kerasbook import data
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(data, "network_reachable", lambda url, timeout=3.0: False)
+    (tmp_path / "tfds").mkdir()
+    with pytest.raises(SystemExit) as exc:
+        ch.main(["--data", "full", "--data-dir", str(tmp_path / "tfds")])
+    assert exc.value.code == 2
+    assert "MNIST is not in the TFDS data folder" in capsys.readouterr().err
+    source, notice = data.choose_source(ch.SPEC, "auto", str(tmp_path / "tfds"))
+    assert source == "builtin" and notice.startswith("note:")
+
+
+def test_mnist_loader_with_mock_data(tmp_path):
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=24):
+        splits = ch.load_mnist(data_dir=str(tmp_path))
+    x, y = splits["train"]
+    assert x.shape == (22, 784) and x.dtype == np.float32 and y.dtype == np.int32
+    assert 0.0 <= x.min() and x.max() <= 1.0 and x.max() > 0.0
+    assert len(splits["validation"][0]) == 2 and splits["test"][0].shape[1] == 784
+    assert set(np.unique(y)) <= set(range(10))
+
+
+def test_mnist_preset_and_diagram_models():
+    cfg = ch.Config().mnist()
+    assert cfg.classes == 10 and cfg.train_size == 60_000
+    models = ch.diagram_models()
+    assert set(models) == {"linear_softmax", "mlp"}
+    assert models["linear_softmax"].count_params() == 2 * 3 + 3
+    assert models["mlp"].output_shape == (None, 3)
+    assert models["mlp"].count_params() == (2 * 64 + 64) + (64 * 64 + 64) + (64 * 3 + 3)
