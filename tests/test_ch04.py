@@ -26,7 +26,7 @@ class Tiny(ch.Config):
     deep_width: int = 4
     deep_train_size: int = 96
     deep_epochs: int = 2
-    deep_learning_rate: float = 0.02
+    deep_learning_rate: float = 5e-3
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_cifar10_loader_through_tfds_mock(monkeypatch):
     with tfds.testing.mock_data(num_examples=40):
         splits, names = ch.load_data(cfg, "full", None, seed=0)
     assert names == shapes.CIFAR10_CLASSES
-    (x, y), (xv, yv), (xt, yt) = splits["train"], splits["validation"], splits["test"]
+    (x, y), (xv, _), (xt, yt) = splits["train"], splits["validation"], splits["test"]
     assert x.shape == (20, 32, 32, 3) and x.dtype == np.uint8 and y.dtype == np.int32
     assert xv.shape == (8, 32, 32, 3) and len(xt) == len(yt) == 40
     assert y.min() >= 0 and y.max() < 10

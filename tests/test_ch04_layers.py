@@ -46,7 +46,7 @@ def test_depthwise_separable_conv(tmp_path):
 
 
 def test_inception_block(tmp_path):
-    kwargs = dict(f1=2, f3_reduce=3, f3=4, f5_reduce=1, f5=2, pool_proj=3)
+    kwargs = {"f1": 2, "f3_reduce": 3, "f3": 4, "f5_reduce": 1, "f5": 2, "pool_proj": 3}
     out = check_layer(InceptionBlock, kwargs, images((2, 6, 6, 5)), tmp_path, expected_output_shape=(2, 6, 6, 11))
     assert np.all(out >= 0)
 
@@ -90,7 +90,9 @@ def test_inception_params_match_keras():
 # --- multiply-adds: our formulas against TensorFlow's profiler (which counts 2 per MAC) ---
 
 def profiled_macs(layer, shape):
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
 
     layer.build((None, *shape))
 

@@ -45,7 +45,7 @@ class BottleneckBlock(layers.Layer):
         self.bn_momentum = bn_momentum
         self.strides = tuple(strides) if isinstance(strides, (list, tuple)) else (strides, strides)
         out = filters * expansion
-        conv = dict(use_bias=False, padding="same")
+        conv = {"use_bias": False, "padding": "same"}
         self.reduce = layers.Conv2D(filters, 1, name="reduce", **conv)
         self.reduce_bn = layers.BatchNormalization(momentum=bn_momentum, name="reduce_bn")
         self.conv = layers.Conv2D(filters, 3, strides=self.strides, name="conv", **conv)
