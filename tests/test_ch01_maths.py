@@ -132,7 +132,9 @@ def test_he_keeps_relu_activations_alive_and_xavier_halves_their_variance():
     # so each layer multiplies the standard deviation by about 1/sqrt(2).
     per_layer = (xavier[-1] / xavier[0]) ** (1 / 5)
     assert per_layer == pytest.approx(1 / math.sqrt(2), abs=0.06)
-    assert small[-1] < 1e-4
+    # tanh is nearly linear for tiny inputs, so each layer scales the std by 0.01 * sqrt(128).
+    expected = (0.01 * math.sqrt(128)) ** 4
+    assert expected / 1.5 < small[-1] < expected * 1.5
 
 
 def test_schedules_take_their_textbook_values():
