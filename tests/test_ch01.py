@@ -156,3 +156,19 @@ def test_mnist_preset_and_diagram_models():
     assert models["linear_softmax"].count_params() == 2 * 3 + 3
     assert models["mlp"].output_shape == (None, 3)
     assert models["mlp"].count_params() == (2 * 64 + 64) + (64 * 64 + 64) + (64 * 3 + 3)
+
+
+def test_image_data_branches_draw_their_figures(tmp_path):
+    """With MNIST-shaped inputs (784 features) k-NN skips the region plots and the run draws digits."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(40, 784)).astype("float32")
+    y = (np.arange(40) % 10).astype("int32")
+    cfg = dataclasses.replace(Tiny(), classes=10)
+    result = ch.experiment_knn(cfg, ((x[:30], y[:30]), (x[30:], y[30:])), 0, tmp_path / "figures")
+    assert result["train_accuracy"][0] == 1.0 and (tmp_path / "figures" / "knn.png").is_file()
+    mlp = ch.build_mlp(784, 10, hidden=(8,))
+    history = {"loss": [2.3, 2.0], "accuracy": [0.1, 0.2], "val_loss": [2.3, 2.1], "val_accuracy": [0.1, 0.1]}
+    ch.save_main_figures(tmp_path, history, {"linear softmax": (ch.build_linear(784, 10), 0.1), "MLP": (mlp, 0.2)},
+                         (x[30:], y[30:]), 10)
+    assert (tmp_path / "figures" / "predictions.png").is_file()
+    assert not (tmp_path / "figures" / "linear_vs_mlp.png").exists()

@@ -80,14 +80,14 @@ def rows(report):
     """Table rows `(label, value)` for the terminal."""
     out = step_rows(report)
     ls = report["least_squares"]
-    out.append(("least squares, 20,000 x 20", f"ours (normal equations) {ls['ols_s'] * 1e3:.1f} ms, "
-                                             f"GD 300 steps {ls['gd_300_steps_s'] * 1e3:.0f} ms, "
-                                             f"sklearn {ls['sklearn_s'] * 1e3:.1f} ms"))
-    out.append(("max |coef - sklearn|", f"OLS {ls['ols_vs_sklearn_max_abs_diff']:.1e}, "
-                                        f"GD {ls['gd_vs_sklearn_max_abs_diff']:.1e}"))
+    out.append(("least squares, 20,000 x 20", (f"ours (normal equations) {ls['ols_s'] * 1e3:.1f} ms, "
+                                              f"GD 300 steps {ls['gd_300_steps_s'] * 1e3:.0f} ms, "
+                                              f"sklearn {ls['sklearn_s'] * 1e3:.1f} ms")))
+    out.append(("max |coef - sklearn|", (f"OLS {ls['ols_vs_sklearn_max_abs_diff']:.1e}, "
+                                         f"GD {ls['gd_vs_sklearn_max_abs_diff']:.1e}")))
     kn = report["knn"]
-    out.append(("k-NN, 1,000 queries on 5,000 x 64", f"ours {kn['ours_s'] * 1e3:.0f} ms, sklearn brute "
-                                                      f"{kn['sklearn_brute_s'] * 1e3:.0f} ms, sklearn auto "
-                                                      f"{kn['sklearn_auto_s'] * 1e3:.0f} ms"))
+    out.append(("k-NN, 1,000 queries on 5,000 x 64", (f"ours {kn['ours_s'] * 1e3:.0f} ms, sklearn brute "
+                                                       f"{kn['sklearn_brute_s'] * 1e3:.0f} ms, sklearn auto "
+                                                       f"{kn['sklearn_auto_s'] * 1e3:.0f} ms")))
     out.append(("k-NN agreement with sklearn", f"brute {kn['agreement_brute']:.1%}, auto {kn['agreement_auto']:.1%}"))
     return out

@@ -38,8 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, choose_source, register
-from kerasbook.data import toy
+from kerasbook.data import DatasetSpec, choose_source, register, toy
 
 CHAPTER = "ch01_foundations"
 PROG = "python -m kerasbook.chapters.ch01_foundations"
@@ -87,12 +86,12 @@ class Config:
     dropout: float = 0.3
     patience: int = 25              # early stopping: epochs without a better val_loss
 
-    def quick(self) -> "Config":
+    def quick(self) -> Config:
         """A preset that finishes in about a minute on a laptop CPU."""
         return dataclasses.replace(self, train_size=1_500, val_size=300, test_size=300, epochs=30,
                                    sweep_epochs=4, tiny_steps=100, schedule_epochs=12, overfit_epochs=100)
 
-    def mnist(self) -> "Config":
+    def mnist(self) -> Config:
         """Sizes for MNIST (`--data full`): fewer epochs over many more examples."""
         return dataclasses.replace(self, train_size=60_000, classes=10, epochs=8, batch_size=128, learning_rate=1e-3,
                                    hidden=(128, 64), knn_train=5_000, knn_test=1_000, sweep_epochs=1,
@@ -382,8 +381,9 @@ def measure_step_times(cfg: Config, inputs=2, batch_size=None, steps=10, modes=(
 # returns the numbers that go into metrics.json.
 
 def _plt():
-    import kerasbook.plots  # noqa: F401  (selects the file-only Agg backend)
     import matplotlib.pyplot as plt
+
+    import kerasbook.plots  # noqa: F401  (selects the file-only Agg backend)
 
     return plt
 
@@ -517,7 +517,7 @@ def experiment_tiny_batch(cfg: Config, x, y, jit: bool, seed: int, figs: Path) -
     plt = _plt()
     fig, ax = plt.subplots(figsize=(4.6, 3.2))
     ax.plot(h["loss"], label="loss")
-    ax.set(yscale="log", xlabel="step (one batch of %d)" % len(xb), ylabel="cross-entropy")
+    ax.set(yscale="log", xlabel=f"step (one batch of {len(xb)})", ylabel="cross-entropy")
     ax2 = ax.twinx()
     ax2.plot(h["accuracy"], color="C1", label="accuracy")
     ax2.set_ylim(0, 1.05)
@@ -609,7 +609,7 @@ def flip_labels(y, fraction: float, classes: int, seed: int = 0):
     """A copy of `y` with `round(fraction * len(y))` labels moved to a different, random class."""
     rng = np.random.default_rng(seed)
     y = np.array(y, copy=True)
-    idx = rng.choice(len(y), int(round(fraction * len(y))), replace=False)
+    idx = rng.choice(len(y), round(fraction * len(y)), replace=False)
     y[idx] = (y[idx] + rng.integers(1, classes, len(idx))) % classes          # never the same class
     return y
 

@@ -55,10 +55,3 @@ def regression(n: int, features: int = 3, noise: float = 0.5, seed: int = 0):
     y = x @ w + b + rng.normal(0.0, noise, n)
     return x, y, w, b
 
-
-def split(x, y, fractions=(0.7, 0.15, 0.15)):
-    """Consecutive train / validation / test slices (the data is already shuffled)."""
-    n = len(x)
-    a = int(round(fractions[0] * n))
-    b = a + int(round(fractions[1] * n))
-    return (x[:a], y[:a]), (x[a:b], y[a:b]), (x[b:], y[b:])
