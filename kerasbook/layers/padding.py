@@ -8,6 +8,7 @@ from keras import ops
 PADDING_MODES = ("zero", "reflect", "replicate")
 
 
+# --8<-- [start:padding2d]
 @keras.saving.register_keras_serializable(package="kerasbook")
 class Padding2D(keras.layers.Layer):
     """Pad the height and width of `(B, H, W, C)` images.
@@ -73,6 +74,7 @@ class Padding2D(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "padding": self.padding, "mode": self.mode}
+# --8<-- [end:padding2d]
 
 
 @keras.saving.register_keras_serializable(package="kerasbook")
