@@ -40,7 +40,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     RELEASE_NOTES = {"1.0.0": "First release: 32x32 RGB, ten shapes plus a five-shape transfer task."}
     BUILDER_CONFIGS = [
         ShapesConfig.make(20_000, 2_000, 2_000, 0),
-        ShapesConfig.make(3_000, 500, 1_000, 0),
+        ShapesConfig.make(5_000, 500, 1_000, 0),
     ]
 
     def _info(self) -> tfds.core.DatasetInfo:

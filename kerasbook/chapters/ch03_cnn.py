@@ -147,15 +147,16 @@ def load_data(cfg: Config, source: str, seed: int, data_dir=None):
     return splits, shapes.CIFAR10_CLASSES
 
 
-def pipeline(images, labels, batch_size, shuffle_seed=None):
-    """A cached, shuffled, batched, prefetched `tf.data` pipeline."""
+def pipeline(images, labels, batch_size, shuffle_seed=None, drop_remainder=None):
+    """A cached, shuffled, batched, prefetched `tf.data` pipeline (training drops the last partial batch)."""
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
     if shuffle_seed is not None:
         ds = ds.shuffle(min(len(images), 20_000), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=shuffle_seed is not None and len(images) >= batch_size) \
-             .prefetch(tf.data.AUTOTUNE)
+    if drop_remainder is None:
+        drop_remainder = shuffle_seed is not None and len(images) >= batch_size
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 
 def channel_stats(images):
@@ -293,7 +294,7 @@ def transfer_experiment(make_backbone, small_sets, test, num_classes, cfg: Confi
     for per_class, (x, y) in small_sets.items():
         batch = min(32, len(x))
         steps = -(-len(x) // batch)
-        ds = pipeline(x, y, batch, shuffle_seed=seed)
+        ds = pipeline(x, y, batch, shuffle_seed=seed, drop_remainder=False)   # every labelled image counts
         row = {}
 
         keras.utils.set_random_seed(seed)
