@@ -346,7 +346,9 @@ def save_sine_figures(figs: Path, x, y, result):
     for key, style, name in (("start", ":", "random start"), ("by_hand", "-", "gradient descent by hand"),
                              ("optimizer", "--", "Keras optimizer")):
         c = result[key]
-        label = f"{name}: {c['a']:.3f} + {c['b']:.3f}x + {c['c']:.3f}x² + {c['d']:.3f}x³"
+        terms = [f"{c['a']:.3f}"] + [f"{'−' if c[k] < 0 else '+'} {abs(c[k]):.3f}{p}"
+                                     for k, p in (("b", "x"), ("c", "x²"), ("d", "x³"))]
+        label = f"{name}: {' '.join(terms)}"
         ax.plot(x, cubic(x, [c[k] for k in "abcd"]), style, lw=1.6, label=label)
     ax.set_ylim(-3, 3)
     ax.set_xlabel("x")
@@ -393,12 +395,23 @@ def save_housing_figure(figs: Path, y_true, y_pred, metrics, source):
 def save_digit_figures(figs: Path, images, labels, predicted):
     import matplotlib.pyplot as plt
 
-    from kerasbook.plots import image_grid
-
+    # The first 24 test digits, and every wrong answer after them up to 8 more.
     n = min(24, len(labels))
-    captions = [f"{p}" if p == t else f"{p} (true {t})" for p, t in zip(predicted[:n], labels[:n])]
-    image_grid(images[:n], captions, figs / "predictions.png", wrong=[p != t for p, t in zip(predicted[:n], labels[:n])],
-               cols=8, title="test digits and the class the MLP picked (red: wrong)")
+    shown = list(range(n)) + [i for i in np.flatnonzero(predicted != labels) if i >= n][:8]
+    cols = 8
+    rows = -(-len(shown) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.15 * cols, 1.35 * rows + 0.4), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, shown):
+        ax.imshow(np.squeeze(images[i]), cmap="gray", vmin=0, vmax=255)
+        wrong = predicted[i] != labels[i]
+        ax.set_title(f"{predicted[i]} (true {labels[i]})" if wrong else f"{predicted[i]}", fontsize=9,
+                     color="crimson" if wrong else "black")
+    fig.suptitle("test digits and the class the MLP picked (red: wrong)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(figs / "predictions.png", dpi=110)
+    plt.close(fig)
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), int)
     np.add.at(confusion, (labels, predicted), 1)
     fig, ax = plt.subplots(figsize=(4.8, 4.4))

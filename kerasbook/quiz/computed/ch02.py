@@ -106,7 +106,10 @@ def scale_pixel(question, pixel: int):
     from keras import ops
 
     out = _models()["classifier"].get_layer("scale")(np.full((1, 1), pixel, "uint8"))
-    return round(float(ops.convert_to_numpy(out)[0, 0]), 6)
+    value = round(float(ops.convert_to_numpy(out)[0, 0]), 6)
+    if question.type == "numeric":
+        return value
+    return [f"{value:g}", f"{value:.2f}", f"{value:.1f}", str(value)]
 
 
 @computed("ch02.true_price")
