@@ -263,8 +263,8 @@ def test_upsampling_keeps_range_and_shape():
 
 def test_mnist_loader_with_mock_data(tmp_path):
     with tfds.testing.mock_data(num_examples=40):
-        splits = dg.load_mnist(tmp_path, val_size=10)
-    assert {k: len(v[0]) for k, v in splits.items()} == {"train": 30, "validation": 10, "test": 40}
+        splits = dg.load_mnist(tmp_path, val_size=5)
+    assert {k: len(v[0]) for k, v in splits.items()} == {"train": 35, "validation": 5, "test": 40}
     images, labels = splits["train"]
     assert images.shape[1:] == (28, 28, 1) and images.dtype == np.uint8
     assert labels.dtype == np.int32 and labels.min() >= 0 and labels.max() <= 9

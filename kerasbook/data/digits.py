@@ -73,9 +73,15 @@ def load_mnist(data_dir=None, val_size: int = MNIST_VAL_SIZE):
     """
     import tensorflow_datasets as tfds
 
-    folder = str(tfds_data_dir(data_dir))
-    (x_train, y_train), (x_test, y_test) = tfds.as_numpy(tfds.load(
-        "mnist", split=["train", "test"], as_supervised=True, batch_size=-1, data_dir=folder))
+    def arrays(ds):
+        # Batches of 10,000 rather than `batch_size=-1`: the same arrays, and it
+        # also works on the generator datasets `tfds.testing.mock_data` makes.
+        parts = list(tfds.as_numpy(ds.batch(10_000)))
+        return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+
+    train, test = tfds.load("mnist", split=["train", "test"], as_supervised=True,
+                            data_dir=str(tfds_data_dir(data_dir)))
+    (x_train, y_train), (x_test, y_test) = arrays(train), arrays(test)
     val_size = min(val_size, len(x_train) // 5)
     cut = len(x_train) - val_size
     return {
