@@ -98,7 +98,7 @@ def _shape_mask(name, rng, size):
     from PIL import Image, ImageDraw
 
     big = size * SUPERSAMPLE
-    radius = rng.uniform(0.22, 0.44) * size                # 7-14 pixels at 32x32
+    radius = rng.uniform(0.25, 0.44) * size                # 8-14 pixels at 32x32
     sx, sy = rng.uniform(0.8, 1.2, 2)                      # mild stretch, then a free rotation
     angle = rng.uniform(0, 2 * math.pi)
     margin = 0.75 * radius
@@ -123,7 +123,9 @@ def _colour(rng):
 def _background(rng, size):
     """A random texture, `(size, size, 3)` float32 in [0, 255]."""
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
-    a, b = _colour(rng), _colour(rng)
+    # Two related colours: the texture is visible but quieter than the shape's outline.
+    a = _colour(rng)
+    b = np.clip(a + rng.normal(0, 50, 3), 0, 255).astype(np.float32)
     kind = rng.integers(4)
     if kind == 0:                                  # linear gradient at a random angle
         theta = rng.uniform(0, 2 * np.pi)
@@ -151,12 +153,12 @@ def _clutter(rng, size):
 
     big = size * SUPERSAMPLE
     layers = []
-    for _ in range(rng.integers(0, 4)):
+    for _ in range(rng.integers(0, 3)):
         canvas = Image.new("L", (big, big), 0)
         draw = ImageDraw.Draw(canvas)
         if rng.random() < 0.5:
             x0, y0, x1, y1 = rng.uniform(0, big, 4)
-            draw.line([(x0, y0), (x1, y1)], fill=255, width=int(rng.integers(2, 5)))
+            draw.line([(x0, y0), (x1, y1)], fill=255, width=int(rng.integers(2, 4)))
         else:
             x, y = rng.uniform(0, big, 2)
             r = rng.uniform(2, 6)
@@ -176,13 +178,13 @@ def draw_shape(name: str, rng: np.random.Generator, size: int = 32) -> np.ndarra
     under = (image * mask[..., None]).sum(axis=(0, 1)) / max(mask.sum(), 1e-6)
     for _ in range(20):
         fg = _colour(rng)
-        if np.abs(fg - under).sum() > 150:
+        if np.abs(fg - under).sum() > 220:
             break
     if rng.random() < 0.3:                         # sometimes a shaded fill instead of a flat one
         shade = np.linspace(rng.uniform(0.7, 1.0), rng.uniform(1.0, 1.3), size, dtype=np.float32)
         fg = np.clip(fg * (shade[:, None, None] if rng.random() < 0.5 else shade[None, :, None]), 0, 255)
     image = image * (1 - mask[..., None]) + fg * mask[..., None]
-    image = image + rng.normal(0, rng.uniform(0, 12), image.shape)
+    image = image + rng.normal(0, rng.uniform(0, 8), image.shape)
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
@@ -280,10 +282,17 @@ def load_cifar10(data_dir=None, val_size: int = 5_000, seed: int = 0) -> dict[st
     """
     import tensorflow_datasets as tfds
 
-    train, test = tfds.load("cifar10", split=["train", "test"], batch_size=-1, as_supervised=True,
+    train, test = tfds.load("cifar10", split=["train", "test"], as_supervised=True,
                             data_dir=None if data_dir is None else str(data_dir))
-    x_train, y_train = (np.asarray(a) for a in tfds.as_numpy(train))
-    x_test, y_test = (np.asarray(a) for a in tfds.as_numpy(test))
+
+    def arrays(ds):
+        # Batches of 10,000 rather than batch_size=-1: one big batch needs the split
+        # size up front, which mock data (in the tests) does not give.
+        parts = list(tfds.as_numpy(ds.batch(10_000)))
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    x_train, y_train = arrays(train)
+    x_test, y_test = arrays(test)
     if not 0 < val_size < len(x_train):
         raise ValueError(f"validation size {val_size} must be between 1 and {len(x_train) - 1}")
     order = np.random.default_rng(seed).permutation(len(x_train))
