@@ -36,8 +36,11 @@ class ShapesConfig(tfds.core.BuilderConfig):
 class Builder(tfds.core.GeneratorBasedBuilder):
     """Deterministic coloured shapes: ten classes, or five other shapes for transfer."""
 
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "First release: 32x32 RGB, ten shapes plus a five-shape transfer task."}
+    VERSION = tfds.core.Version("1.1.0")
+    RELEASE_NOTES = {
+        "1.0.0": "First release: 32x32 RGB, ten shapes plus a five-shape transfer task.",
+        "1.1.0": "Quieter two-tone backgrounds, at most two clutter marks, noise up to 8, radius 8-14 px.",
+    }
     BUILDER_CONFIGS = [
         ShapesConfig.make(20_000, 2_000, 2_000, 0),
         ShapesConfig.make(5_000, 500, 1_000, 0),
