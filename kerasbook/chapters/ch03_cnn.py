@@ -439,7 +439,7 @@ def save_figures(out: Path, model, history, splits, names, transfer, cfg: Config
         ax.set_xticks(range(len(sizes)), [f"{s} per class" for s in sizes])
         ax.set_ylabel("test accuracy")
         ax.set_ylim(0, 1)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8)
         ax.set_title("transfer learning: new task, few labels")
         fig.tight_layout()
         fig.savefig(figs / "transfer.png", dpi=100)
