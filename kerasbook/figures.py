@@ -12,7 +12,9 @@ For each chapter (all of them when none is named) this
    device, wall time and final metrics of the run, which the site prints
    under every figure it drew (`kerasbook.site.mkdocs_hook`).
 
-`--diagrams-only` redraws the architecture diagrams and keeps the run record.
+`--diagrams-only` redraws the architecture diagrams and keeps the run record;
+`--from-run DIR` takes the figures of a run already made (say, a default run
+you just timed) instead of running the chapter again.
 """
 
 from __future__ import annotations
@@ -102,16 +104,34 @@ def run_chapter(module_name: str, preset: str, quiet: bool) -> tuple[dict, list[
     return metrics, sorted((out / "figures").glob("*.png")), wall, command
 
 
+def from_run(module_name: str, preset: str, folder: Path) -> tuple[dict, list[Path], float, str]:
+    """Take the figures of a run made earlier with the chapter's `preset`; same result as `run_chapter`."""
+    try:
+        metrics = json.loads((folder / "metrics.json").read_text())
+    except (OSError, ValueError) as err:
+        raise cli.UsageError(f"--from-run {folder}: no readable metrics.json ({err.__class__.__name__}); "
+                             "point it at a chapter's output folder") from None
+    if metrics.get("chapter") != module_name:
+        raise cli.UsageError(f"--from-run {folder} is a run of {metrics.get('chapter')!r}, not {module_name}")
+    args = ["--quick"] if preset == "quick" else []
+    wall = (metrics.get("seconds") or {}).get("total", 0.0)
+    return metrics, sorted((folder / "figures").glob("*.png")), wall, " ".join(
+        ["python -m", f"kerasbook.chapters.{module_name}", *args])
+
+
 def make_figures(module_name: str, preset: str = "quick", diagrams: bool = True, run: bool = True,
-                 docs: Path | None = None, quiet: bool = False) -> Path:
+                 docs: Path | None = None, quiet: bool = False, run_dir: Path | None = None) -> Path:
     """Redraw one chapter's figures into `docs/module_name/`; returns the record's path."""
     dest = (docs or ROOT / "chapters") / module_name
     dest.mkdir(parents=True, exist_ok=True)
     record_path = dest / "figures.json"
     record = json.loads(record_path.read_text()) if record_path.is_file() else {}
     if run:
-        print(f"{module_name}: running the {preset} preset ...", flush=True)
-        metrics, pngs, wall, command = run_chapter(module_name, preset, quiet)
+        if run_dir is None:
+            print(f"{module_name}: running the {preset} preset ...", flush=True)
+            metrics, pngs, wall, command = run_chapter(module_name, preset, quiet)
+        else:
+            metrics, pngs, wall, command = from_run(module_name, preset, run_dir)
         for png in pngs:
             shutil.copy2(png, dest / png.name)
         record.update({
@@ -139,16 +159,21 @@ def _main(argv):
     which = p.add_mutually_exclusive_group()
     which.add_argument("--diagrams-only", action="store_true", help="only redraw the architecture diagrams")
     which.add_argument("--no-diagrams", action="store_true", help="do not draw architecture diagrams")
+    p.add_argument("--from-run", metavar="DIR",
+                   help="take the figures and metrics of a finished run of that preset instead of running again "
+                        "(one chapter only)")
     p.add_argument("--docs", default=str(ROOT / "chapters"), help="the site's pages folder (default: chapters/)")
     p.add_argument("--quiet", action="store_true", help="no progress bars from the runs")
     args = p.parse_args(argv)
     names = [resolve_chapter(c, known) for c in args.chapters] or [known[k] for k in sorted(known)]
+    if args.from_run and len(names) != 1:
+        raise cli.UsageError("--from-run takes the figures of one run: name exactly one chapter")
     docs = Path(args.docs)
     if not docs.is_dir():
         raise cli.UsageError(f"--docs {docs} is not a folder; point it at the site's pages (chapters/)")
     for name in names:
         path = make_figures(name, args.preset, diagrams=not args.no_diagrams, run=not args.diagrams_only,
-                            docs=docs, quiet=args.quiet)
+                            docs=docs, quiet=args.quiet, run_dir=Path(args.from_run) if args.from_run else None)
         print(f"wrote {path}")
     return 0
 

@@ -249,7 +249,7 @@ def write_metrics(out: Path, metrics: dict):
 
     def clean(v):
         if isinstance(v, float):
-            return round(v, 6)
+            return float(f"{v:.6g}")
         if isinstance(v, dict):
             return {k: clean(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)):

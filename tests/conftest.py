@@ -19,6 +19,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """The whole site, built in strict mode the way CI builds it."""
+    if not (ROOT / "node_modules" / "katex" / "dist" / "katex.min.js").is_file():
+        pytest.skip("the site's KaTeX is not installed; run `npm ci` in the repository root first")
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 

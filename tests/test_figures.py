@@ -72,3 +72,27 @@ def test_missing_graphviz_is_a_note_not_a_failure(tmp_path, monkeypatch, capsys)
     path = figures.make_figures("ch07_crnn", docs=tmp_path)
     assert "architecture diagrams skipped" in capsys.readouterr().out
     assert "diagrams" not in json.loads(path.read_text())
+
+
+def test_figures_can_come_from_a_finished_run(tmp_path):
+    run = tmp_path / "run"
+    (run / "figures").mkdir(parents=True)
+    (run / "figures" / "curves.png").write_bytes(b"\x89PNG\r\n\x1a\nrun")
+    (run / "metrics.json").write_text(json.dumps({"chapter": "ch07_crnn", "final": {"test_accuracy": 0.75},
+                                                  "seconds": {"total": 600.0}}))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    assert figures.main(["ch07", "--preset", "default", "--from-run", str(run), "--docs", str(docs),
+                         "--no-diagrams"]) == 0
+    record = json.loads((docs / "ch07_crnn" / "figures.json").read_text())
+    assert record["command"] == "python -m kerasbook.chapters.ch07_crnn" and record["wall_s"] == 600.0
+    assert record["final"] == {"test_accuracy": 0.75} and record["figures"] == ["curves.png"]
+
+
+def test_a_run_of_another_chapter_is_refused(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.json").write_text(json.dumps({"chapter": "ch03_cnn"}))
+    with pytest.raises(SystemExit) as exc:
+        figures.main(["ch07", "--from-run", str(run), "--docs", str(tmp_path)])
+    assert exc.value.code == 2 and "is a run of 'ch03_cnn', not ch07_crnn" in capsys.readouterr().err

@@ -6,6 +6,7 @@ folder in `KERASBOOK_ARTIFACTS`)."""
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def test_figures_are_captioned_with_the_run_that_drew_them(site):
     page = (site / "ch07_crnn" / "index.html").read_text(encoding="utf-8")
     for name in record.get("figures", []) + list(record.get("diagrams", {})):
         if f"ch07_crnn/{name}" in (ROOT / "chapters" / "ch07_crnn.md").read_text(encoding="utf-8"):
-            at = page.index(f"{name}")
+            at = re.search(rf'src="(?:[^"]*/)?{re.escape(name)}"', page).start()
             assert page.rfind('<figure class="kb-figure">', 0, at) > page.rfind("</figure>", 0, at), name
     if record.get("command"):
         assert f"Drawn by <code>{record['command']}</code>" in page
@@ -53,7 +54,7 @@ def test_caption_wraps_only_listed_images():
     out = hook.caption_figures(html, "ch99_x", records)
     assert out.count('<figure class="kb-figure">') == 2
     assert ("Loss per epoch. <span class=\"kb-run\">Drawn by <code>python -m kerasbook.chapters.ch99_x --quick"
-            "</code> (quick preset, 2026-01-02, 1.5 min on cpu): test accuracy 93.1 %, test rmse 2.5.</span>") in out
+            "</code> (quick preset, 2026-01-02, 1.5 min on cpu): test accuracy 93.1 %, test RMSE 2.5.</span>") in out
     assert "plot_model</code> from <code>ch99_x.diagram_models()[&#x27;net&#x27;]" in out
     assert '<p><img alt="Other" src="../ch99_x/other.png" /></p>' in out
 
@@ -105,4 +106,5 @@ def test_every_chapter_page_has_a_glossary_in_both_languages(name):
     assert len(rows) >= 8
     for row in rows:
         english, korean = [c.strip() for c in row.strip("|").split("|")[:2]]
-        assert english.isascii() and any("\uac00" <= ch <= "\ud7a3" for ch in korean), row
+        hangul = [any("\uac00" <= ch <= "\ud7a3" for ch in cell) for cell in (english, korean)]
+        assert hangul == [False, True] and any(ch.isascii() and ch.isalpha() for ch in english), row

@@ -76,11 +76,12 @@ _IMG = re.compile(r'<p>\s*(<img\b[^>]*>)\s*</p>')
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 
 PERCENT_WORDS = ("accuracy", "match", "cer", "iou", "dice", "rate")
+ACRONYMS = {"cer", "mae", "mse", "rmse", "iou", "r2", "psnr", "ssim", "xla"}
 
 
 def format_metric(name: str, value) -> str:
     """`("test_accuracy", 0.9312)` -> "test accuracy 93.1 %"."""
-    label = name.replace("_", " ")
+    label = " ".join(w.upper() if w in ACRONYMS else w for w in name.split("_"))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"{label} {value}"
     if 0.0 <= value <= 1.0 and any(w in name.lower() for w in PERCENT_WORDS):
@@ -92,7 +93,9 @@ def format_metric(name: str, value) -> str:
 
 def run_note(record: dict) -> str:
     """One sentence about the run behind a chapter's figures."""
-    metrics = ", ".join(format_metric(k, v) for k, v in record.get("final", {}).items())
+    final = record.get("final", {})
+    shown = {k: v for k, v in final.items() if k.startswith("test_")} or final   # held-out numbers first
+    metrics = ", ".join(format_metric(k, v) for k, v in shown.items())
     minutes = record.get("wall_s", 0) / 60
     note = (f"Drawn by <code>{html.escape(record['command'])}</code> "
             f"({html.escape(record.get('preset', 'quick'))} preset, {html.escape(record.get('date', ''))}, "
