@@ -39,6 +39,7 @@ import numpy as np
 
 from kerasbook import cli
 from kerasbook.data import DatasetSpec, choose_source, register, toy
+from kerasbook.metrics import mae, mse, r2, rmse
 
 CHAPTER = "ch01_foundations"
 PROG = "python -m kerasbook.chapters.ch01_foundations"
@@ -189,31 +190,6 @@ def gradient_descent(x, y, learning_rate, steps, batch_size=None, seed=0):
     losses.append(float(np.mean((x @ w + b - y) ** 2)))
     return w, b, np.asarray(losses)
 # --8<-- [end:regression]
-
-
-# --8<-- [start:metrics]
-def mae(y_true, y_pred) -> float:
-    """Mean absolute error: the typical miss, in the target's own unit."""
-    return float(np.mean(np.abs(np.asarray(y_true) - np.asarray(y_pred))))
-
-
-def mse(y_true, y_pred) -> float:
-    """Mean squared error: big misses count much more than small ones."""
-    return float(np.mean((np.asarray(y_true) - np.asarray(y_pred)) ** 2))
-
-
-def rmse(y_true, y_pred) -> float:
-    """Root mean squared error: the MSE back in the target's unit."""
-    return math.sqrt(mse(y_true, y_pred))
-
-
-def r2(y_true, y_pred) -> float:
-    """Coefficient of determination: 1 − SS_res / SS_tot (1 is perfect, 0 is "predict the mean")."""
-    y_true = np.asarray(y_true, dtype="float64")
-    ss_res = np.sum((y_true - np.asarray(y_pred)) ** 2)
-    ss_tot = np.sum((y_true - y_true.mean()) ** 2)
-    return float(1.0 - ss_res / ss_tot)
-# --8<-- [end:metrics]
 
 
 # --8<-- [start:knn]

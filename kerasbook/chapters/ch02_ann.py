@@ -36,6 +36,7 @@ from kerasbook import cli
 from kerasbook.data import DatasetSpec, choose_source, register
 from kerasbook.data import digits as dg
 from kerasbook.data import housing as hs
+from kerasbook.metrics import regression_metrics
 
 CHAPTER = "ch02_ann"
 PROG = "python -m kerasbook.chapters.ch02_ann"
@@ -201,24 +202,6 @@ def least_squares_cubic(x, y):
     design = np.stack([np.ones_like(x), x, x**2, x**3], axis=1)               # (N, 4)
     coeffs, *_ = np.linalg.lstsq(design, np.asarray(y, "float64"), rcond=None)
     return coeffs
-
-
-# --8<-- [start:metrics]
-def regression_metrics(y_true, y_pred) -> dict:
-    """MAE, MSE, RMSE and R^2 of predictions against true values."""
-    y_true = np.asarray(y_true, "float64").ravel()
-    y_pred = np.asarray(y_pred, "float64").ravel()
-    err = y_pred - y_true
-    mse = float(np.mean(err**2))
-    total = float(np.sum((y_true - y_true.mean()) ** 2))
-    return {
-        "mae": float(np.mean(np.abs(err))),
-        "mse": mse,
-        "rmse": math.sqrt(mse),
-        # 1 - (what the model leaves unexplained) / (what predicting the mean leaves)
-        "r2": 1.0 - float(np.sum(err**2)) / total if total > 0 else float("nan"),
-    }
-# --8<-- [end:metrics]
 
 
 # --8<-- [start:models]
