@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
+from kerasbook import cli
 from kerasbook.chapters import ch04_resnet as ch
 from kerasbook.data import shapes
 
@@ -115,46 +116,35 @@ def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_
     assert not (tmp_path / "runs").exists()
 
 
-def fake_cifar10(calls):
-    """Stands in for shapes.load_cifar10 (tested with its own TFDS mock in chapter 3's tests):
-    `tfds.load(batch_size=-1)` aborts under `tfds.testing.mock_data` without real split metadata."""
-
-    def load(data_dir=None, val_size=5_000, seed=0):
-        calls.append((data_dir, val_size, seed))
-        rng = np.random.default_rng(seed)
-
-        def split(n):
-            return rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, n).astype(np.int32)
-
-        return {"train": split(80 - val_size), "validation": split(val_size), "test": split(40)}
-
-    return load
-
-
-def test_full_data_goes_through_the_cifar10_loader(monkeypatch, tmp_path):
-    calls = []
-    monkeypatch.setattr(shapes, "load_cifar10", fake_cifar10(calls))
+def test_full_data_goes_through_the_cifar10_loader(tmp_path):
     cfg = dataclasses.replace(Tiny(), train_size=20, val_size=8)
-    splits, names = ch.load_data(cfg, "full", str(tmp_path), seed=5)
-    assert calls == [(str(tmp_path), 8, 5)]
+    with tfds.testing.mock_data(num_examples=40):
+        splits, names = ch.load_data(cfg, "full", str(tmp_path), seed=5)
     assert names == shapes.CIFAR10_CLASSES
-    (x, y), (xv, _), (xt, yt) = splits["train"], splits["validation"], splits["test"]
+    (x, y), (xv, yv), (xt, yt) = splits["train"], splits["validation"], splits["test"]
     assert x.shape == (20, 32, 32, 3) and x.dtype == np.uint8 and y.dtype == np.int32   # capped by --train-size
-    assert xv.shape == (8, 32, 32, 3) and len(xt) == len(yt) == 40
+    assert xv.shape == (8, 32, 32, 3) and yv.dtype == np.int32                         # carved out of the 40 train
+    assert len(xt) == len(yt) == 40 and yt.min() >= 0 and yt.max() <= 9
+
+
+def test_bad_validation_size_for_cifar10_is_a_usage_error(tmp_path):
+    cfg = dataclasses.replace(Tiny(), val_size=40)
+    with tfds.testing.mock_data(num_examples=40), pytest.raises(cli.UsageError, match="cannot load CIFAR-10"):
+        ch.load_data(cfg, "full", str(tmp_path), seed=0)
 
 
 def test_training_on_cifar10(tmp_path, monkeypatch):
     from kerasbook import data
 
-    calls = []
-    monkeypatch.setattr(shapes, "load_cifar10", fake_cifar10(calls))
     monkeypatch.setattr(ch, "Config", Tiny)
     monkeypatch.setattr(data, "network_reachable", lambda url, timeout=3.0: True)
     out = tmp_path / "run"
-    code = ch.main(["--data", "full", "--epochs", "1", "--batch-size", "16", "--out", str(out), "--xla", "off", "--quiet"])
-    assert code == 0 and len(calls) == 1
+    with tfds.testing.mock_data(num_examples=80):
+        code = ch.main(["--data", "full", "--epochs", "1", "--batch-size", "16", "--out", str(out), "--xla", "off",
+                        "--quiet"])
+    assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["dataset"]["source"] == "full" and metrics["dataset"]["train"] == 40
+    assert metrics["dataset"] == {"name": "cifar10", "source": "full", "train": 40, "validation": 40, "test": 80}
 
 
 def test_auto_falls_back_to_builtin_offline(monkeypatch, tmp_path):

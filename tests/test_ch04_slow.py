@@ -1,4 +1,4 @@
-"""Chapter 4's bars, on the default run (slow: about 12 minutes on a 2-core CPU; run with -m slow)."""
+"""Chapter 4's bars, on the default run (slow: about 11 minutes on a 2-core CPU; run with -m slow)."""
 
 import pytest
 
