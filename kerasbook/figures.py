@@ -34,6 +34,7 @@ from pathlib import Path
 from kerasbook import cli
 
 PROG = "python -m kerasbook.figures"
+MAX_DIAGRAM_BYTES = 250_000
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -80,8 +81,13 @@ def draw_diagrams(module_name: str, dest: Path, dpi: int = 64) -> dict[str, str]
     drawn = {}
     for name, model in module.diagram_models().items():
         file = f"model_{name}.png"
-        keras.utils.plot_model(model, to_file=str(dest / file), show_shapes=True, show_layer_names=True,
-                               dpi=dpi, expand_nested=False)
+        # Deep models make tall pictures: lower the resolution until the PNG is small
+        # enough to commit and to load quickly on the page.
+        for scale in (1.0, 0.7, 0.5, 0.35):
+            keras.utils.plot_model(model, to_file=str(dest / file), show_shapes=True, show_layer_names=True,
+                                   dpi=max(24, int(dpi * scale)), expand_nested=False)
+            if (dest / file).stat().st_size <= MAX_DIAGRAM_BYTES:
+                break
         drawn[file] = f"{module_name}.diagram_models()['{name}']"
         print(f"  drew {dest / file}")
     return drawn
