@@ -242,7 +242,7 @@ def test_exam_json_key_and_markdown(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["exam", "--midterm"], "25 of 30 missing"),
+    (["exam", "--midterm"], "of 30 missing"),
     (["exam", "--final", "--seed", "1"], "30 of 30 missing"),
     (["exam", "--chapters", "ch07,ch09"], "no bank yet for ch09"),
     (["exam"], "one of the arguments --midterm --final --chapters is required"),
@@ -256,11 +256,11 @@ def test_exam_errors_are_one_line_with_exit_2(argv, message, capsys):
 
 
 def test_a_range_without_banks_fails_in_a_fresh_process():
-    done = subprocess.run([sys.executable, "-m", "kerasbook.quiz", "exam", "--midterm", "--seed", "1"],
+    done = subprocess.run([sys.executable, "-m", "kerasbook.quiz", "exam", "--final", "--seed", "1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1
-    assert "missing" in done.stderr and "no bank yet for ch01" in done.stderr
+    assert "30 of 30 missing" in done.stderr and "no bank yet for ch09, ch10" in done.stderr
 
 
 # -- grade ------------------------------------------------------------------------------------
@@ -377,7 +377,7 @@ def test_grade_uses_the_sheets_questions_when_the_draw_differs(tmp_path, capsys)
     ("exam: ch07\n", "needs the exam's seed"),
     ("exam: ch07\nseed: 1\nanswers:\n  31: A\n", "answer 31 is not a question of this exam"),
     ("exam: ch07\nseed: 1\nquestions: [ch07-nope]\n", "ch07-nope"),
-    ("exam: midterm\nseed: 1\n", "25 of 30 missing"),
+    ("exam: final\nseed: 1\n", "30 of 30 missing"),
 ])
 def test_bad_sheets_are_one_line_errors(tmp_path, capsys, content, message):
     path = tmp_path / "sheet.yaml"
