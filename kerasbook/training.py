@@ -130,6 +130,23 @@ def time_train_steps(make_model, x, y, steps=10, modes=(True, False)):
     return out
 
 
+def start_run(args, chapter: str, measure_steps):
+    """The start every chapter's training shares: seed, strategy, XLA decision, one line saying which.
+
+    `args` are the parsed common flags; `measure_steps()` returns what
+    `time_train_steps` returns and is only called when `--xla auto` has no
+    recorded decision for this device. Returns `(strategy, jit_compile, why)`.
+    """
+    keras.utils.set_random_seed(args.seed)
+    strategy = make_strategy(args.strategy)
+    jit, why = resolve_xla(args.xla, chapter, measure=lambda: {
+        ("xla_on" if k else "xla_off"): v["step_s"] for k, v in measure_steps().items()
+    })
+    print(f"XLA: {'on' if jit else 'off'} ({why}); strategy: {args.strategy} "
+          f"({strategy.num_replicas_in_sync} replica(s)); device: {device_kind()}")
+    return strategy, jit, why
+
+
 def make_strategy(name: str):
     """The `tf.distribute` strategy for `--strategy`."""
     if name == "default":

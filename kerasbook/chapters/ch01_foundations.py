@@ -670,20 +670,13 @@ def _train(argv):
     if notice:
         print(notice)
 
-    import keras
 
     from kerasbook import training
 
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    keras.utils.set_random_seed(args.seed)
-    strategy = training.make_strategy(args.strategy)
     inputs = 784 if source == "full" else 2
-    jit, why = training.resolve_xla(args.xla, CHAPTER, measure=lambda: {
-        ("xla_on" if k else "xla_off"): v["step_s"]
-        for k, v in measure_step_times(cfg, inputs=inputs, steps=10).items()
-    })
-    print(f"XLA: {'on' if jit else 'off'} ({why}); strategy: {args.strategy} "
-          f"({strategy.num_replicas_in_sync} replica(s)); device: {training.device_kind()}")
+    strategy, jit, why = training.start_run(args, CHAPTER,
+                                            lambda: measure_step_times(cfg, inputs=inputs, steps=10))
 
     start = time.perf_counter()
     splits = load_spirals(cfg, args.seed) if source == "builtin" else load_mnist(args.data_dir, args.seed)

@@ -483,13 +483,7 @@ def _train(argv):
 
     from kerasbook import training
 
-    keras.utils.set_random_seed(args.seed)
-    strategy = training.make_strategy(args.strategy)
-    jit, why = training.resolve_xla(args.xla, CHAPTER, measure=lambda: {
-        ("xla_on" if k else "xla_off"): v["step_s"] for k, v in measure_step_times(cfg, steps=5).items()
-    })
-    print(f"XLA: {'on' if jit else 'off'} ({why}); strategy: {args.strategy} "
-          f"({strategy.num_replicas_in_sync} replica(s)); device: {training.device_kind()}")
+    strategy, jit, why = training.start_run(args, CHAPTER, lambda: measure_step_times(cfg, steps=5))
 
     start = time.perf_counter()
     splits, names = load_data(cfg, source, args.seed, args.data_dir)
