@@ -77,3 +77,19 @@ def check_layer(layer_cls, init_kwargs: dict, inputs, tmp_path: Path, expected_o
         moved = [not np.allclose(a, keras.ops.convert_to_numpy(w)) for a, w in zip(start, model.trainable_weights)]
         assert any(moved), "one fit step did not change any trainable weight"
     return keras.ops.convert_to_numpy(eager)
+
+
+def usage_error(main, argv, capsys) -> str:
+    """Run a command's `main(argv)`, which must stop with exit code 2 and one line on stderr; return that line.
+
+    The shared check behind every "bad input gets a one-line error" test:
+    `capsys` is pytest's fixture, so the message is read from real stderr.
+    """
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2, f"exit code {exc.value.code}, not 2"
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, f"the error is not one line:\n{err}"
+    return err

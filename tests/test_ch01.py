@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from kerasbook.chapters import ch01_foundations as ch
+from kerasbook.testing import usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,11 +96,8 @@ def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
 def test_refuses_to_overwrite_a_run(toy_run, capsys):
     _, out = toy_run
     before = (out / "model.keras").read_bytes()
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--epochs", "1", "--out", str(out)])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "already holds a run" in err
+    err = usage_error(ch.main, ["--epochs", "1", "--out", str(out)], capsys)
+    assert "already holds a run" in err
     assert (out / "model.keras").read_bytes() == before
 
 
@@ -113,11 +111,7 @@ def test_refuses_to_overwrite_a_run(toy_run, capsys):
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as exc:
-        ch.main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
+    err = usage_error(ch.main, argv, capsys)
     assert words in err
     assert not (tmp_path / "runs").exists()
 
@@ -128,10 +122,7 @@ def test_full_data_offline_and_uncached_is_refused(capsys, monkeypatch, tmp_path
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(data, "network_reachable", lambda url, timeout=3.0: False)
     (tmp_path / "tfds").mkdir()
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--data", "full", "--data-dir", str(tmp_path / "tfds")])
-    assert exc.value.code == 2
-    assert "MNIST is not in the TFDS data folder" in capsys.readouterr().err
+    assert "MNIST is not in the TFDS data folder" in usage_error(ch.main, ["--data", "full", "--data-dir", str(tmp_path / "tfds")], capsys)
     source, notice = data.choose_source(ch.SPEC, "auto", str(tmp_path / "tfds"))
     assert source == "builtin" and notice.startswith("note:")
 

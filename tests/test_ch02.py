@@ -12,6 +12,7 @@ import tensorflow_datasets as tfds
 from kerasbook.chapters import ch02_ann as ch
 from kerasbook.data import digits as dg
 from kerasbook.data import housing as hs
+from kerasbook.testing import usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,11 +94,8 @@ def test_models_reload_and_predict_identically(toy_run, tmp_path):
 def test_refuses_to_overwrite_a_run(toy_run, capsys):
     _, out = toy_run
     before = (out / "model.keras").read_bytes()
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--epochs", "1", "--out", str(out)])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "already holds a run" in err
+    err = usage_error(ch.main, ["--epochs", "1", "--out", str(out)], capsys)
+    assert "already holds a run" in err
     assert (out / "model.keras").read_bytes() == before
 
 
@@ -113,11 +111,7 @@ def test_refuses_to_overwrite_a_run(toy_run, capsys):
 def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as exc:
-        ch.main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
+    err = usage_error(ch.main, argv, capsys)
     assert words in err
     assert not (tmp_path / "runs").exists()
 
@@ -128,10 +122,7 @@ def test_full_data_offline_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
     monkeypatch.setattr(data, "network_reachable", lambda url, timeout=3.0: False)
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--data", "full", "--out", str(tmp_path / "run")])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
+    err = usage_error(ch.main, ["--data", "full", "--out", str(tmp_path / "run")], capsys)
     assert len(err.splitlines()) == 1 and "MNIST is not prepared" in err
     assert not (tmp_path / "run").exists()
     assert data.choose_source(ch.HOUSING, "auto", None)[0] == "builtin"

@@ -11,7 +11,7 @@ import pytest
 from kerasbook.chapters import ch03_cnn as ch
 from kerasbook.data import shapes
 from kerasbook.layers.padding import Padding2D, RandomPadCrop
-from kerasbook.testing import check_layer
+from kerasbook.testing import check_layer, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,11 +84,8 @@ def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
 def test_refuses_to_overwrite_a_run(toy_run, capsys):
     _, out = toy_run
     before = (out / "model.keras").read_bytes()
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--epochs", "1", "--out", str(out)])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "already holds a run" in err
+    err = usage_error(ch.main, ["--epochs", "1", "--out", str(out)], capsys)
+    assert "already holds a run" in err
     assert (out / "model.keras").read_bytes() == before
 
 
@@ -104,11 +101,7 @@ def test_refuses_to_overwrite_a_run(toy_run, capsys):
 def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as exc:
-        ch.main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
+    err = usage_error(ch.main, argv, capsys)
     assert words in err
     assert not (tmp_path / "runs").exists()
 
@@ -117,10 +110,7 @@ def test_data_full_without_cifar_and_offline_is_one_line(capsys, monkeypatch, tm
     monkeypatch.setattr("kerasbook.data.network_reachable", lambda url, timeout=3.0: False)
     empty = tmp_path / "tfds"
     empty.mkdir()
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--data", "full", "--data-dir", str(empty), "--out", str(tmp_path / "run")])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
+    err = usage_error(ch.main, ["--data", "full", "--data-dir", str(empty), "--out", str(tmp_path / "run")], capsys)
     assert len(err.splitlines()) == 1 and "CIFAR-10 is not prepared" in err
 
 

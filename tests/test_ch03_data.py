@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
+from kerasbook.datasets.shapes32.shapes32_dataset_builder import Builder, ShapesConfig
 
 from kerasbook.data import shapes
-from kerasbook.datasets.shapes32.shapes32_dataset_builder import Builder, ShapesConfig
 
 
 def test_examples_are_a_pure_function_of_their_arguments():

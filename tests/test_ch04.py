@@ -12,6 +12,7 @@ import tensorflow_datasets as tfds
 from kerasbook import cli
 from kerasbook.chapters import ch04_resnet as ch
 from kerasbook.data import shapes
+from kerasbook.testing import usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,11 +86,8 @@ def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
 def test_refuses_to_overwrite_a_run(toy_run, capsys):
     _, out = toy_run
     before = (out / "model.keras").read_bytes()
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--epochs", "1", "--out", str(out)])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "already holds a run" in err
+    err = usage_error(ch.main, ["--epochs", "1", "--out", str(out)], capsys)
+    assert "already holds a run" in err
     assert (out / "model.keras").read_bytes() == before
 
 
@@ -107,11 +105,7 @@ def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(data, "network_reachable", lambda url, timeout=3.0: False)
-    with pytest.raises(SystemExit) as exc:
-        ch.main(argv + ["--data-dir", str(tmp_path)] if argv == ["--data", "full"] else argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
+    err = usage_error(ch.main, argv + ["--data-dir", str(tmp_path)] if argv == ["--data", "full"] else argv, capsys)
     assert words in err
     assert not (tmp_path / "runs").exists()
 

@@ -11,6 +11,7 @@ from PIL import Image
 
 from kerasbook.chapters import ch07_crnn as ch
 from kerasbook.data import captcha as cap
+from kerasbook.testing import usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,11 +95,8 @@ def test_predict_command_prints_text_per_image(toy_run, tmp_path, capsys):
 def test_refuses_to_overwrite_a_run(toy_run, capsys):
     _, out = toy_run
     before = (out / "model.keras").read_bytes()
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--epochs", "1", "--out", str(out)])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "already holds a run" in err
+    err = usage_error(ch.main, ["--epochs", "1", "--out", str(out)], capsys)
+    assert "already holds a run" in err
     assert (out / "model.keras").read_bytes() == before
 
 
@@ -115,11 +113,7 @@ def test_refuses_to_overwrite_a_run(toy_run, capsys):
 def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as exc:
-        ch.main(argv)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
+    err = usage_error(ch.main, argv, capsys)
     assert words in err
     assert not (tmp_path / "runs").exists()
 
@@ -128,10 +122,7 @@ def test_predict_rejects_a_file_that_is_not_an_image(toy_run, tmp_path, capsys):
     _, out = toy_run
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["predict", "--model", str(out / "model.keras"), str(bad)])
-    assert exc.value.code == 2
-    assert "cannot read image" in capsys.readouterr().err
+    assert "cannot read image" in usage_error(ch.main, ["predict", "--model", str(out / "model.keras"), str(bad)], capsys)
 
 
 def write_lab_folder(folder, n, seed=0):
@@ -159,10 +150,7 @@ def test_lab_folder_loader_reads_names_as_labels(tmp_path):
 def test_lab_folder_with_a_bad_name_is_refused(tmp_path, capsys):
     write_lab_folder(tmp_path / "lab", 3)
     Image.new("L", (200, 50)).save(tmp_path / "lab" / "NOT_TEXT!.png")
-    with pytest.raises(SystemExit) as exc:
-        ch.main(["--data-dir", str(tmp_path / "lab"), "--out", str(tmp_path / "o")])
-    assert exc.value.code == 2
-    assert "NOT_TEXT!.png" in capsys.readouterr().err
+    assert "NOT_TEXT!.png" in usage_error(ch.main, ["--data-dir", str(tmp_path / "lab"), "--out", str(tmp_path / "o")], capsys)
 
 
 def test_training_on_a_lab_folder(tmp_path, monkeypatch):

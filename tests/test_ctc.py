@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from ctc_reference import brute_force_probs, collapse
 from keras import ops
 
-from ctc_reference import brute_force_probs, collapse
 from kerasbook.layers.ctc import (
     CTCLoss,
     SequenceAccuracy,

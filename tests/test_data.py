@@ -6,9 +6,12 @@ import sys
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
+from kerasbook.datasets.captcha_synth.captcha_synth_dataset_builder import (
+    Builder,
+    CaptchaConfig,
+)
 
 from kerasbook.data import captcha as cap
-from kerasbook.datasets.captcha_synth.captcha_synth_dataset_builder import Builder, CaptchaConfig
 
 
 def test_examples_are_a_pure_function_of_seed_split_index():

@@ -32,13 +32,16 @@ def test_katex_and_its_fonts_are_served_with_the_site(site):
     assert "cdn" not in page.lower() and "googleapis" not in page
 
 
-def test_figures_are_captioned_with_the_run_that_drew_them(site):
-    record = json.loads((ROOT / "chapters" / "ch07_crnn" / "figures.json").read_text())
-    page = (site / "ch07_crnn" / "index.html").read_text(encoding="utf-8")
-    for name in record.get("figures", []) + list(record.get("diagrams", {})):
-        if f"ch07_crnn/{name}" in (ROOT / "chapters" / "ch07_crnn.md").read_text(encoding="utf-8"):
-            at = re.search(rf'src="(?:[^"]*/)?{re.escape(name)}"', page).start()
-            assert page.rfind('<figure class="kb-figure">', 0, at) > page.rfind("</figure>", 0, at), name
+@pytest.mark.parametrize("name", sorted(p.parent.name for p in (ROOT / "chapters").glob("ch*/figures.json")))
+def test_figures_are_captioned_with_the_run_that_drew_them(site, name):
+    record = json.loads((ROOT / "chapters" / name / "figures.json").read_text())
+    source = (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+    page = (site / name / "index.html").read_text(encoding="utf-8")
+    shown = [f for f in record.get("figures", []) + list(record.get("diagrams", {})) if f"{name}/{f}" in source]
+    assert shown, f"{name}.md shows none of the figures its run drew"
+    for figure in shown:
+        at = re.search(rf'src="(?:[^"]*/)?{re.escape(figure)}"', page).start()
+        assert page.rfind('<figure class="kb-figure">', 0, at) > page.rfind("</figure>", 0, at), figure
     if record.get("command"):
         assert f"Drawn by <code>{record['command']}</code>" in page
 
