@@ -137,8 +137,16 @@ def caption_figures(content: str, page_dir: str, records: dict[str, dict]) -> st
     return _IMG.sub(wrap, content)
 
 
+_run_records: dict[str, dict] = {}
+
+
+def on_pre_build(config, **kwargs):
+    # Read once per build (and again on every rebuild of `mkdocs serve`), not once per page.
+    _run_records.clear()
+    _run_records.update(_records(Path(config.docs_dir)))
+
+
 def on_page_content(content, page, config, files, **kwargs):
-    records = _records(Path(config.docs_dir))
-    if not records:
+    if not _run_records:
         return content
-    return caption_figures(content, Path(page.file.src_uri).stem, records)
+    return caption_figures(content, Path(page.file.src_uri).stem, _run_records)
