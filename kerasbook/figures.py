@@ -23,7 +23,6 @@ import datetime as dt
 import importlib
 import json
 import os
-import pkgutil
 import shutil
 import subprocess
 import sys
@@ -44,10 +43,9 @@ class RunFailed(Exception):
 
 def chapter_modules() -> dict[str, str]:
     """`{"ch07": "ch07_crnn", ...}` for every chapter module in the package."""
-    from kerasbook import chapters
+    from kerasbook.chapters import registry
 
-    return {info.name.split("_")[0]: info.name for info in pkgutil.iter_modules(chapters.__path__)
-            if info.name.startswith("ch")}
+    return registry()
 
 
 def resolve_chapter(text: str, known: dict[str, str]) -> str:

@@ -139,9 +139,10 @@ def start_run(args, chapter: str, measure_steps):
     """
     keras.utils.set_random_seed(args.seed)
     strategy = make_strategy(args.strategy)
-    jit, why = resolve_xla(args.xla, chapter, measure=lambda: {
+    measure = None if measure_steps is None else (lambda: {
         ("xla_on" if k else "xla_off"): v["step_s"] for k, v in measure_steps().items()
     })
+    jit, why = resolve_xla(args.xla, chapter, measure=measure)
     print(f"XLA: {'on' if jit else 'off'} ({why}); strategy: {args.strategy} "
           f"({strategy.num_replicas_in_sync} replica(s)); device: {device_kind()}")
     return strategy, jit, why

@@ -91,31 +91,6 @@ def test_models_reload_and_predict_identically(toy_run, tmp_path):
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_refuses_to_overwrite_a_run(toy_run, capsys):
-    _, out = toy_run
-    before = (out / "model.keras").read_bytes()
-    err = usage_error(ch.main, ["--epochs", "1", "--out", str(out)], capsys)
-    assert "already holds a run" in err
-    assert (out / "model.keras").read_bytes() == before
-
-
-@pytest.mark.parametrize("argv, words", [
-    (["--epochs", "0"], "must be at least 1"),
-    (["--batch-size", "ten"], "not a whole number"),
-    (["--xla", "maybe"], "invalid choice"),
-    (["--data", "cloud"], "invalid choice"),
-    (["--strategy", "multiworker"], "TF_CONFIG"),
-    (["--train-size", "8", "--batch-size", "16"], "smaller than --batch-size"),
-    (["--data-dir", "/no/such/folder"], "is not a folder"),
-])
-def test_bad_input_is_one_line_and_exit_2(argv, words, capsys, monkeypatch, tmp_path):
-    monkeypatch.delenv("TF_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)
-    err = usage_error(ch.main, argv, capsys)
-    assert words in err
-    assert not (tmp_path / "runs").exists()
-
-
 def test_full_data_offline_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path):
     from kerasbook import data
 

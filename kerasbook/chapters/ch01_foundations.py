@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, choose_source, register, toy
+from kerasbook.data import DatasetSpec, register, toy
 from kerasbook.metrics import mae, mse, r2, rmse
 
 CHAPTER = "ch01_foundations"
@@ -655,35 +655,32 @@ def save_main_figures(out: Path, history, models, test, classes):
                    figs / "predictions.png", wrong=pred != y[:16], title="MLP on test digits")
 
 
+def _validate(args, cfg, sources):
+    if sources[SPEC.name] == "builtin" and cfg.train_size < cfg.tiny_batch:
+        raise cli.UsageError(f"--train-size {cfg.train_size} is smaller than the tiny batch of {cfg.tiny_batch}; raise it")
+
+
 def _train(argv):
-    run_start = time.perf_counter()
-    parser = cli.common_parser(PROG, "Chapter 1: regression, k-NN, linear vs MLP, and the training checklist.")
-    args = parser.parse_args(argv)
-    mode = args.data or ("full" if args.data_dir else "builtin")
-    source, notice = choose_source(SPEC, mode, args.data_dir)
-    base = Config().mnist() if source == "full" else Config()
-    cfg = cli.apply_overrides(base, args)
-    if source == "builtin" and cfg.train_size < max(cfg.batch_size, cfg.tiny_batch):
-        raise cli.UsageError(f"--train-size {cfg.train_size} is smaller than --batch-size {cfg.batch_size} "
-                             f"(or the tiny batch of {cfg.tiny_batch}); raise it")
-    out = cli.output_dir(CHAPTER, args.out, args.overwrite)
-    if notice:
-        print(notice)
+    from kerasbook import runs, training
 
+    def base(sources):
+        return Config().mnist() if sources[SPEC.name] == "full" else Config()
 
-    from kerasbook import training
+    def measure(run):
+        return measure_step_times(run.cfg, inputs=784 if run.source == "full" else 2, steps=10)
 
+    run = runs.setup(argv, chapter=CHAPTER, prog=PROG,
+                     description="Chapter 1: regression, k-NN, linear vs MLP, and the training checklist.",
+                     config=base, specs=(SPEC,), measure=measure, validate=_validate)
+    cfg, out, args, jit, source = run.cfg, run.out, run.args, run.jit, run.source
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     inputs = 784 if source == "full" else 2
-    strategy, jit, why = training.start_run(args, CHAPTER,
-                                            lambda: measure_step_times(cfg, inputs=inputs, steps=10))
 
     start = time.perf_counter()
     splits = load_spirals(cfg, args.seed) if source == "builtin" else load_mnist(args.data_dir, args.seed)
     train, val, test = (splits[k] for k in ("train", "validation", "test"))
     train = (train[0][: cfg.train_size], train[1][: cfg.train_size])
-    if len(train[0]) < cfg.batch_size:
-        raise cli.UsageError(f"only {len(train[0])} training examples; lower --batch-size below that")
+    run.require_batch(len(train[0]))
     if source == "builtin":
         knn_x, knn_y = toy.blobs(cfg.knn_train + cfg.knn_test, centers=4, spread=1.5, seed=args.seed)
         knn_data = ((knn_x[: cfg.knn_train], knn_y[: cfg.knn_train]), (knn_x[cfg.knn_train:], knn_y[cfg.knn_train:]))
@@ -716,8 +713,8 @@ def _train(argv):
     train_ds = (tf.data.Dataset.from_tensor_slices(train).shuffle(len(train[0]), seed=args.seed)
                 .batch(cfg.batch_size).prefetch(tf.data.AUTOTUNE))
     val_ds = tf.data.Dataset.from_tensor_slices(val).batch(1024)
-    info = training.RunInfo(jit_compile=jit, xla_reason=why, strategy=args.strategy, device=training.device_kind())
-    with strategy.scope():
+    info = run.run_info()
+    with run.strategy.scope():
         mlp = compile_classifier(build_mlp(inputs, cfg.classes, cfg.hidden), cfg.learning_rate, jit)
     loss_at_init = initial_loss(mlp, *val)
     mlp, history = training.fit(mlp, train_ds, val_ds, epochs=cfg.epochs, out=out, info=info,
@@ -739,25 +736,14 @@ def _train(argv):
     step(9, "regularisation", experiment_regularisation, cfg, train, val, test, jit, args.seed, figs)
 
     seconds["train_main"] = info.train_seconds
-    seconds["total"] = time.perf_counter() - run_start
     final = {"test_accuracy": test_acc, "linear_test_accuracy": linear_acc,
              "ols_gd_max_abs_diff": exp["regression"]["ols_gd_max_abs_diff"],
              "tiny_batch_accuracy": exp["tiny_batch"]["final_accuracy"]}
-    training.write_metrics(out, {
-        "chapter": CHAPTER,
-        "dataset": {"name": SPEC.name, "source": source, "train": len(train[0]), "validation": len(val[0]),
-                    "test": len(test[0])},
-        "config": dataclasses.asdict(cfg),
-        "epochs": cfg.epochs,
-        "seconds": seconds,
-        **training.run_info_dict(info),
-        "final": final,
-        "experiments": exp,
-        "environment": training.environment(),
-    })
+    metrics = run.finish(dataset=run.dataset(len(train[0]), len(val[0]), len(test[0])), info=info,
+                         seconds=seconds, final=final, experiments=exp)
     print(f"MLP test accuracy {test_acc:.3f}, linear softmax {linear_acc:.3f}; "
           f"OLS vs GD max |diff| {final['ols_gd_max_abs_diff']:.1e}; tiny batch {final['tiny_batch_accuracy']:.0%}; "
-          f"XLA {'on' if jit else 'off'}; {seconds['total']:.0f}s; wrote {out}")
+          f"XLA {'on' if jit else 'off'}; {metrics['seconds']['total']:.0f}s; wrote {out}")
     return 0
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, choose_source, register
+from kerasbook.data import DatasetSpec, register
 from kerasbook.data import digits as dg
 from kerasbook.data import housing as hs
 from kerasbook.metrics import regression_metrics
@@ -414,29 +414,15 @@ def save_digit_figures(figs: Path, images, labels, predicted):
 
 
 def _train(argv):
-    run_start = time.perf_counter()
-    parser = cli.common_parser(PROG, "Fit sin(x) with a cubic, predict house prices, classify digits (chapter 2).")
-    args = parser.parse_args(argv)
-    cfg = cli.apply_overrides(Config(), args)
-    if cfg.train_size is not None and cfg.train_size < cfg.batch_size:
-        raise cli.UsageError(f"--train-size {cfg.train_size} is smaller than --batch-size {cfg.batch_size}; "
-                             "raise it or lower the batch size")
-    if args.data_dir and not Path(args.data_dir).is_dir():
-        raise cli.UsageError(f"--data-dir {args.data_dir} is not a folder; give the folder that holds "
-                             f"TFDS' mnist/ and {hs.BOSTON_FILE}")
-    mode = args.data or ("full" if args.data_dir else "builtin")
-    digits_source, notice_d = choose_source(DIGITS, mode, args.data_dir)
-    housing_source, notice_h = choose_source(HOUSING, mode, args.data_dir)
-    out = cli.output_dir(CHAPTER, args.out, args.overwrite)
-    for notice in (notice_d, notice_h):
-        if notice:
-            print(notice)
+    from kerasbook import runs, training
 
-
-    from kerasbook import training
-
-    strategy, jit, why = training.start_run(args, CHAPTER, lambda: measure_step_times(cfg, steps=10))
-    verbose = 0 if args.quiet else 2
+    run = runs.setup(argv, chapter=CHAPTER, prog=PROG,
+                     description="Fit sin(x) with a cubic, predict house prices, classify digits (chapter 2).",
+                     config=Config(), specs=(DIGITS, HOUSING), measure=lambda run: measure_step_times(run.cfg, steps=10),
+                     data_dir_hint=f"give the folder that holds TFDS' mnist/ and {hs.BOSTON_FILE}")
+    cfg, out, args, jit = run.cfg, run.out, run.args, run.jit
+    digits_source, housing_source = run.sources[DIGITS.name], run.sources[HOUSING.name]
+    verbose = run.verbose(2)
     figs = out / "figures"
 
     # 1. The sine fit.
@@ -455,8 +441,8 @@ def _train(argv):
     (hx_tr, hy_tr), (hx_va, hy_va), (hx_te, hy_te) = (h[k] for k in ("train", "validation", "test"))
     print(f"housing: {housing_source}, {len(hx_tr)} train / {len(hx_va)} validation / {len(hx_te)} test rows; "
           f"{iterations_per_epoch(len(hx_tr), cfg.housing_batch_size)} iterations per epoch")
-    h_info = training.RunInfo(jit_compile=jit, xla_reason=why, strategy=args.strategy, device=training.device_kind())
-    with strategy.scope():
+    h_info = run.run_info()
+    with run.strategy.scope():
         housing_model = build_housing_model(cfg, hx_tr, hy_tr)
         compile_housing(housing_model, cfg, jit)
     housing_model, h_history = training.fit(
@@ -488,12 +474,11 @@ def _train(argv):
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = (splits[k] for k in ("train", "validation", "test"))
     if cfg.train_size is not None:
         x_tr, y_tr = x_tr[: cfg.train_size], y_tr[: cfg.train_size]
-    if len(x_tr) < cfg.batch_size:
-        raise cli.UsageError(f"only {len(x_tr)} training images; lower --batch-size below that")
+    run.require_batch(len(x_tr), "training images")
     print(f"digits: {digits_source}, {len(x_tr)} train / {len(x_va)} validation / {len(x_te)} test images; "
           f"{iterations_per_epoch(len(x_tr), cfg.batch_size)} iterations per epoch")
-    info = training.RunInfo(jit_compile=jit, xla_reason=why, strategy=args.strategy, device=training.device_kind())
-    with strategy.scope():
+    info = run.run_info()
+    with run.strategy.scope():
         model = build_classifier(cfg)
         compile_classifier(model, cfg, jit)
     model, history = training.fit(model, pipeline(x_tr, y_tr, cfg.batch_size, args.seed),
@@ -505,26 +490,19 @@ def _train(argv):
     save_digit_figures(figs, x_te, y_te, predicted)
     classifier_seconds = time.perf_counter() - start
 
-    training.write_metrics(out, {
-        "chapter": CHAPTER,
-        "dataset": {"name": DIGITS.name, "source": digits_source, "train": len(x_tr), "validation": len(x_va),
-                    "test": len(x_te),
-                    "housing": {"name": HOUSING.name, "source": housing_source, "train": len(hx_tr),
-                                "validation": len(hx_va), "test": len(hx_te)}},
-        "config": dataclasses.asdict(cfg),
-        "epochs": cfg.epochs,
-        "seconds": {"sine": sine_seconds, "housing": housing_seconds, "data": data_seconds,
-                    "train": info.train_seconds, "classifier": classifier_seconds,
-                    "total": time.perf_counter() - run_start},
-        **training.run_info_dict(info),
-        "final": {"test_accuracy": test_accuracy, "housing_test_rmse": h_metrics["rmse"],
-                  "housing_test_r2": h_metrics["r2"], "sine_final_loss": sine["loss_by_hand"]},
-        "classifier": {"test_accuracy": test_accuracy, "best_val_accuracy": max(history["val_accuracy"]),
-                       **{k: v[-1] for k, v in history.items()}},
-        "housing": housing,
-        "sine": {k: v for k, v in sine.items() if not k.startswith("losses_")},
-        "environment": training.environment(),
-    })
+    run.finish(
+        dataset=run.dataset(len(x_tr), len(x_va), len(x_te), name=DIGITS.name,
+                            housing=run.dataset(len(hx_tr), len(hx_va), len(hx_te), name=HOUSING.name)),
+        info=info,
+        seconds={"sine": sine_seconds, "housing": housing_seconds, "data": data_seconds,
+                 "train": info.train_seconds, "classifier": classifier_seconds},
+        final={"test_accuracy": test_accuracy, "housing_test_rmse": h_metrics["rmse"],
+               "housing_test_r2": h_metrics["r2"], "sine_final_loss": sine["loss_by_hand"]},
+        classifier={"test_accuracy": test_accuracy, "best_val_accuracy": max(history["val_accuracy"]),
+                    **{k: v[-1] for k, v in history.items()}},
+        housing=housing,
+        sine={k: v for k, v in sine.items() if not k.startswith("losses_")},
+    )
     print(f"digits: test accuracy {test_accuracy:.4f}; sine loss {sine['loss_by_hand']:.3f}; "
           f"XLA {'on' if jit else 'off'}; wrote {out}")
     return 0

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, choose_source, register
+from kerasbook.data import DatasetSpec, register
 from kerasbook.data import shapes
 
 CHAPTER = "ch03_cnn"
@@ -461,29 +461,23 @@ def linear_baseline(splits, epochs=5, seed=0):
     return model.evaluate(*splits["test"], batch_size=512, verbose=0, return_dict=True)["accuracy"]
 
 
-def _train(argv):
-    run_start = time.perf_counter()
-    parser = cli.common_parser(PROG, "Train the VGG-style CNN and compare transfer learning (chapter 3).")
-    parser.add_argument("--no-transfer", action="store_true", help="skip the transfer-learning comparison")
-    args = parser.parse_args(argv)
-    cfg = cli.apply_overrides(Config(), args)
-    if cfg.train_size < cfg.batch_size:
-        raise cli.UsageError(f"--train-size {cfg.train_size} is smaller than --batch-size {cfg.batch_size}; raise it or lower the batch size")
+def _validate(args, cfg, sources):
     if cfg.padding_mode not in ("zero", "reflect", "replicate"):
         raise cli.UsageError(f"padding_mode {cfg.padding_mode!r} is not zero, reflect or replicate")
-    mode = args.data or ("full" if args.data_dir else "builtin")
-    if args.data_dir and not Path(args.data_dir).is_dir():
-        raise cli.UsageError(f"--data-dir {args.data_dir} is not a folder; point it at a TFDS data folder holding cifar10")
-    source, notice = choose_source(SPEC, mode, args.data_dir)
-    out = cli.output_dir(CHAPTER, args.out, args.overwrite)
-    if notice:
-        print(notice)
 
+
+def _train(argv):
     import keras
 
-    from kerasbook import training
+    from kerasbook import runs, training
 
-    strategy, jit, why = training.start_run(args, CHAPTER, lambda: measure_step_times(cfg, steps=5))
+    run = runs.setup(
+        argv, chapter=CHAPTER, prog=PROG, description="Train the VGG-style CNN and compare transfer learning (chapter 3).",
+        config=Config(), specs=(SPEC,), measure=lambda run: measure_step_times(run.cfg, steps=5),
+        add_arguments=lambda p: p.add_argument("--no-transfer", action="store_true",
+                                               help="skip the transfer-learning comparison"),
+        validate=_validate, data_dir_hint="point it at a TFDS data folder holding cifar10")
+    cfg, out, args, jit, source = run.cfg, run.out, run.args, run.jit, run.source
 
     start = time.perf_counter()
     splits, names = load_data(cfg, source, args.seed, args.data_dir)
@@ -497,12 +491,12 @@ def _train(argv):
     train_ds = pipeline(x_tr, y_tr, cfg.batch_size, shuffle_seed=args.seed)
     val_ds = pipeline(x_va, y_va, 256)
     steps = len(x_tr) // cfg.batch_size
-    info = training.RunInfo(jit_compile=jit, xla_reason=why, strategy=args.strategy, device=training.device_kind())
-    with strategy.scope():
+    info = run.run_info()
+    with run.strategy.scope():
         model = build_model(cfg, len(names), mean, variance)
         compile_classifier(model, cfg.learning_rate, cfg.epochs * steps, jit, cfg.warmup_fraction)
     model, history = training.fit(model, train_ds, val_ds, epochs=cfg.epochs, out=out, info=info,
-                                  train_examples=steps * cfg.batch_size, verbose=0 if args.quiet else 1)
+                                  train_examples=steps * cfg.batch_size, verbose=run.verbose())
     test = model.evaluate(x_te, y_te, batch_size=256, verbose=0, return_dict=True)
     print(f"test accuracy {test['accuracy']:.4f}")
 
@@ -532,23 +526,16 @@ def _train(argv):
     final = {"test_accuracy": test["accuracy"]}
     if transfer:
         final.update({f"transfer_{m}": v for m, v in transfer[small_point].items()})
-    training.write_metrics(out, {
-        "chapter": CHAPTER,
-        "dataset": {"name": SPEC.name if source == "full" else "shapes32", "source": source,
-                    "train": len(x_tr), "validation": len(x_va), "test": len(x_te)},
-        "config": dataclasses.asdict(cfg),
-        "epochs": cfg.epochs,
-        "seconds": {"data": data_seconds, "train": info.train_seconds, "baseline_and_transfer": transfer_seconds,
-                    "total": time.perf_counter() - run_start},
-        **training.run_info_dict(info),
-        "final": final,
-        "test_loss": test["loss"],
-        "linear_baseline_test_accuracy": linear,
-        "transfer": {"source": transfer_source, "per_class": {str(k): v for k, v in transfer.items()},
-                     "small_data_point": small_point},
-        "parameters": parameter_counts(cfg, len(names)),
-        "environment": training.environment(),
-    })
+    run.finish(
+        dataset=run.dataset(len(x_tr), len(x_va), len(x_te), name=SPEC.name if source == "full" else "shapes32"),
+        info=info, final=final,
+        seconds={"data": data_seconds, "train": info.train_seconds, "baseline_and_transfer": transfer_seconds},
+        test_loss=test["loss"],
+        linear_baseline_test_accuracy=linear,
+        transfer={"source": transfer_source, "per_class": {str(k): v for k, v in transfer.items()},
+                  "small_data_point": small_point},
+        parameters=parameter_counts(cfg, len(names)),
+    )
     summary = f"test accuracy {test['accuracy']:.3f}"
     if transfer:
         r = transfer[small_point]

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, choose_source, register
+from kerasbook.data import DatasetSpec, register
 
 CHAPTER = "ch04_resnet"
 PROG = "python -m kerasbook.chapters.ch04_resnet"
@@ -469,29 +469,19 @@ def save_figures(out: Path, history, x_test, y_test, predictions, class_names, d
 
 
 def _train(argv):
-    run_start = time.perf_counter()
-    parser = cli.common_parser(PROG, "Train a ResNet-18 style network and run the plain-vs-residual experiment (chapter 4).")
-    args = parser.parse_args(argv)
-    cfg = cli.apply_overrides(Config(), args)
-    if cfg.train_size < cfg.batch_size:
-        raise cli.UsageError(f"--train-size {cfg.train_size} is smaller than --batch-size {cfg.batch_size}; raise it or lower the batch size")
-    mode = args.data or ("full" if args.data_dir else "builtin")
-    source, notice = choose_source(SPEC, mode, args.data_dir)
-    out = cli.output_dir(CHAPTER, args.out, args.overwrite)
-    if notice:
-        print(notice)
+    from kerasbook import runs, training
 
-
-    from kerasbook import training
-
-    strategy, jit, why = training.start_run(args, CHAPTER, lambda: measure_step_times(cfg, steps=5))
+    run = runs.setup(argv, chapter=CHAPTER, prog=PROG,
+                     description="Train a ResNet-18 style network and run the plain-vs-residual experiment (chapter 4).",
+                     config=Config(), specs=(SPEC,), measure=lambda run: measure_step_times(run.cfg, steps=5))
+    cfg, out, args, jit = run.cfg, run.out, run.args, run.jit
+    source = run.source
 
     start = time.perf_counter()
     splits, class_names = load_data(cfg, source, args.data_dir, args.seed)
     data_seconds = time.perf_counter() - start
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = (splits[k] for k in ("train", "validation", "test"))
-    if len(x_tr) < cfg.batch_size:
-        raise cli.UsageError(f"only {len(x_tr)} training images; lower --batch-size below that")
+    run.require_batch(len(x_tr), "training images")
     print(f"data: {source}, {len(x_tr)} train / {len(x_va)} validation / {len(x_te)} test ({data_seconds:.0f}s)")
 
     pooling = pooling_example()
@@ -502,14 +492,14 @@ def _train(argv):
     mean, std = pixels.mean(axis=0), pixels.std(axis=0) + 1e-3
     train_ds = pipeline(x_tr, y_tr, cfg.batch_size, shuffle_seed=args.seed, flip=cfg.flip)
     val_ds = pipeline(x_va, y_va, cfg.batch_size)
-    info = training.RunInfo(jit_compile=jit, xla_reason=why, strategy=args.strategy, device=training.device_kind())
-    with strategy.scope():
+    info = run.run_info()
+    with run.strategy.scope():
         model = build_resnet(cfg, mean=mean, std=std)
         compile_resnet(model, cfg, steps_per_epoch=len(x_tr) // cfg.batch_size, jit_compile=jit)
     print(f"ResNet-18 style: {model.count_params():,} parameters, {cfg.epochs} epochs")
     model, history = training.fit(model, train_ds, val_ds, epochs=cfg.epochs, out=out, info=info,
                                   train_examples=(len(x_tr) // cfg.batch_size) * cfg.batch_size,
-                                  monitor="val_accuracy", verbose=0 if args.quiet else 1)
+                                  monitor="val_accuracy", verbose=run.verbose())
     eval_start = time.perf_counter()
     logits = model.predict(x_te, batch_size=256, verbose=0)
     predictions = logits.argmax(axis=-1)
@@ -527,25 +517,19 @@ def _train(argv):
     final_losses = {name: r["history"]["loss"][-1] for name, r in degradation.items()}
 
     save_figures(out, history, x_te, y_te, predictions, class_names, degradation, pooling, costs_rows)
-    training.write_metrics(out, {
-        "chapter": CHAPTER,
-        "dataset": {"name": SPEC.name, "source": source, "train": len(x_tr), "validation": len(x_va), "test": len(x_te)},
-        "config": dataclasses.asdict(cfg),
-        "epochs": cfg.epochs,
-        # total: from argument parsing to here (XLA measurement, data, both parts, figures).
-        "seconds": {"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds,
-                    "degradation": deep_seconds, "total": time.perf_counter() - run_start},
-        **training.run_info_dict(info),
-        "params": model.count_params(),
-        "degradation": {name: {"layers": r["layers"], "params": r["params"], "seconds": r["seconds"],
-                               "history": r["history"], "grad_init": r["grad_init"], "grad_epoch1": r["grad_epoch1"]}
-                        for name, r in degradation.items()},
-        "pooling": {k: np.asarray(v).tolist() for k, v in pooling.items()},
-        "costs": costs_rows,
-        "final": {"test_accuracy": test_accuracy, "plain_final_loss": final_losses["plain"],
-                  "residual_final_loss": final_losses["residual"]},
-        "environment": training.environment(),
-    })
+    run.finish(
+        dataset=run.dataset(len(x_tr), len(x_va), len(x_te)), info=info,
+        seconds={"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds,
+                 "degradation": deep_seconds},
+        final={"test_accuracy": test_accuracy, "plain_final_loss": final_losses["plain"],
+               "residual_final_loss": final_losses["residual"]},
+        params=model.count_params(),
+        degradation={name: {"layers": r["layers"], "params": r["params"], "seconds": r["seconds"],
+                            "history": r["history"], "grad_init": r["grad_init"], "grad_epoch1": r["grad_epoch1"]}
+                     for name, r in degradation.items()},
+        pooling={k: np.asarray(v).tolist() for k, v in pooling.items()},
+        costs=costs_rows,
+    )
     print(f"test accuracy: {test_accuracy:.3f}; degradation ({6 * cfg.deep_blocks + 2} layers): final training loss "
           f"plain {final_losses['plain']:.3f} vs residual {final_losses['residual']:.3f}; "
           f"XLA {'on' if jit else 'off'}; wrote {out}")

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, choose_source, register
+from kerasbook.data import DatasetSpec, register
 from kerasbook.data import captcha as cap
 
 CHAPTER = "ch07_crnn"
@@ -311,62 +311,40 @@ def save_figures(out: Path, history, test_images, texts, predictions, logits):
 
 
 def _train(argv):
-    run_start = time.perf_counter()
-    parser = cli.common_parser(PROG, "Train the CRNN captcha reader (chapter 7).")
-    args = parser.parse_args(argv)
-    cfg = cli.apply_overrides(Config(), args)
-    if cfg.train_size < cfg.batch_size:
-        raise cli.UsageError(f"--train-size {cfg.train_size} is smaller than --batch-size {cfg.batch_size}; raise it or lower the batch size")
-    mode = args.data or ("full" if args.data_dir else "builtin")
-    source, notice = choose_source(SPEC, mode, args.data_dir)
-    out = cli.output_dir(CHAPTER, args.out, args.overwrite)
-    if notice:
-        print(notice)
+    from kerasbook import runs, training
 
-
-    from kerasbook import training
-
-    strategy, jit, why = training.start_run(args, CHAPTER, lambda: measure_step_times(cfg, steps=5))
+    run = runs.setup(argv, chapter=CHAPTER, prog=PROG, description="Train the CRNN captcha reader (chapter 7).",
+                     config=Config(), specs=(SPEC,), measure=lambda run: measure_step_times(run.cfg, steps=5))
+    cfg, out = run.cfg, run.out
 
     start = time.perf_counter()
-    splits = load_builtin(cfg, args.seed) if source == "builtin" else load_lab(args.data_dir, args.seed)
+    splits = load_builtin(cfg, run.seed) if run.source == "builtin" else load_lab(run.args.data_dir, run.seed)
     data_seconds = time.perf_counter() - start
     (x_tr, y_tr, _), (x_va, y_va, _), (x_te, y_te, t_te) = (splits[k] for k in ("train", "validation", "test"))
     x_tr, y_tr = x_tr[: cfg.train_size], y_tr[: cfg.train_size]   # --train-size also caps a given folder
-    if len(x_tr) < cfg.batch_size:
-        raise cli.UsageError(f"only {len(x_tr)} training images; lower --batch-size below that")
-    print(f"data: {source}, {len(x_tr)} train / {len(x_va)} validation / {len(x_te)} test ({data_seconds:.0f}s)")
+    run.require_batch(len(x_tr), "training images")
+    print(f"data: {run.source}, {len(x_tr)} train / {len(x_va)} validation / {len(x_te)} test ({data_seconds:.0f}s)")
 
-    train_ds = pipeline(x_tr, y_tr, cfg.batch_size, shuffle_seed=args.seed)
+    train_ds = pipeline(x_tr, y_tr, cfg.batch_size, shuffle_seed=run.seed)
     val_ds = pipeline(x_va, y_va, cfg.batch_size)
-    info = training.RunInfo(jit_compile=jit, xla_reason=why, strategy=args.strategy, device=training.device_kind())
-    with strategy.scope():
-        model = build_model(cfg, use_cudnn=False if jit else "auto")
-        compile_crnn(model, cfg, steps_per_epoch=len(x_tr) // cfg.batch_size, jit_compile=jit)
+    info = run.run_info()
+    with run.strategy.scope():
+        model = build_model(cfg, use_cudnn=False if run.jit else "auto")
+        compile_crnn(model, cfg, steps_per_epoch=len(x_tr) // cfg.batch_size, jit_compile=run.jit)
     model, history = training.fit(model, train_ds, val_ds, epochs=cfg.epochs, out=out, info=info,
                                   train_examples=(len(x_tr) // cfg.batch_size) * cfg.batch_size,
-                                  verbose=0 if args.quiet else 1)
+                                  verbose=run.verbose())
 
     eval_start = time.perf_counter()
     metrics, predictions, logits = evaluate(model, x_te, t_te, cfg.beam_width)
     save_figures(out, history, x_te, t_te, predictions, logits)
     eval_seconds = time.perf_counter() - eval_start
-    training.write_metrics(out, {
-        "chapter": CHAPTER,
-        "dataset": {"name": SPEC.name, "source": source, "train": len(x_tr), "validation": len(x_va), "test": len(x_te)},
-        "config": dataclasses.asdict(cfg),
-        "epochs": cfg.epochs,
-        # total: from argument parsing to here, so it includes any XLA measurement,
-        # data generation, training, evaluation and figures (not Python start-up).
-        "seconds": {"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds,
-                    "total": time.perf_counter() - run_start},
-        **training.run_info_dict(info),
-        "final": {**metrics, **{k: v[-1] for k, v in history.items()}},
-        "environment": training.environment(),
-    })
+    run.finish(dataset=run.dataset(len(x_tr), len(x_va), len(x_te)), info=info,
+               seconds={"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds},
+               final={**metrics, **{k: v[-1] for k, v in history.items()}})
     print(f"test exact match: {metrics['test_exact_match_beam']:.3f} (beam {cfg.beam_width}), "
           f"{metrics['test_exact_match_greedy']:.3f} (greedy); CER {metrics['test_cer_beam']:.4f}; "
-          f"XLA {'on' if jit else 'off'}; wrote {out}")
+          f"XLA {'on' if run.jit else 'off'}; wrote {out}")
     return 0
 
 

@@ -1,0 +1,155 @@
+"""The start and the end every chapter's training shares.
+
+A chapter's `_train(argv)` begins with `setup(...)`, which
+
+1. parses the common flags (plus any the chapter adds),
+2. chooses the data source of each of the chapter's datasets (`--data`,
+   `--data-dir`), printing a notice when `auto` falls back to builtin,
+3. applies the quick preset and the flags to the chapter's `Config`, and
+   checks that the training set can fill one batch,
+4. settles the output folder (refusing to write over an earlier run),
+5. seeds everything, picks the `tf.distribute` strategy and the XLA mode, and
+   prints one line saying which;
+
+and ends with `Run.finish(...)`, which writes the `metrics.json` envelope every
+chapter shares: dataset sizes, config, seconds (with the total from the first
+line), what `fit` did, the final numbers and the environment. Bad input stops
+in steps 1-5 with one line and exit code 2, before anything is written.
+
+TensorFlow is imported only in step 5, so a mistyped flag is answered at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from kerasbook import cli
+from kerasbook.data import DatasetSpec, choose_source
+
+
+@dataclass
+class Run:
+    """One chapter run: its flags, config, data sources, output folder and XLA decision."""
+
+    chapter: str
+    args: argparse.Namespace
+    cfg: Any
+    sources: dict[str, str]                  # dataset name -> "builtin" | "full"
+    out: Path
+    started: float                           # time.perf_counter() at the first line
+    strategy: Any = None
+    jit: bool = False
+    why: str = ""
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """The data source, for a chapter with one dataset."""
+        (only,) = self.sources.values()
+        return only
+
+    @property
+    def seed(self) -> int:
+        return self.args.seed
+
+    def verbose(self, loud: int = 1) -> int:
+        """The `verbose` for `fit`: 0 under `--quiet`, else `loud`."""
+        return 0 if self.args.quiet else loud
+
+    def run_info(self):
+        """A fresh `training.RunInfo` for one `training.fit` of this run."""
+        from kerasbook import training
+
+        return training.RunInfo(jit_compile=self.jit, xla_reason=self.why, strategy=self.args.strategy,
+                                device=training.device_kind())
+
+    def require_batch(self, n: int, what: str = "training examples"):
+        """Stop with a usage error when the loaded training set cannot fill one batch."""
+        if n < self.cfg.batch_size:
+            raise cli.UsageError(f"only {n} {what}; lower --batch-size below that")
+
+    def dataset(self, train: int, validation: int, test: int, name: str | None = None, **extra) -> dict:
+        """The `dataset` entry of metrics.json: name, source and split sizes."""
+        name = name or next(iter(self.sources))
+        source = self.sources.get(name, self.source if len(self.sources) == 1 else None)
+        return {"name": name, "source": source, "train": train, "validation": validation, "test": test, **extra}
+
+    def finish(self, *, dataset: dict, final: dict, seconds: dict, info=None, **extra) -> dict:
+        """Write metrics.json with the shared envelope around the chapter's own numbers; return it.
+
+        `seconds` gets `total`: from the first line of the run to now, so it
+        includes any XLA measurement, data preparation, training, evaluation
+        and figures (not Python's start-up).
+        """
+        from kerasbook import training
+
+        metrics = {
+            "chapter": self.chapter,
+            "dataset": dataset,
+            "config": dataclasses.asdict(self.cfg),
+            "epochs": getattr(self.cfg, "epochs", None),
+            "seconds": {**seconds, "total": time.perf_counter() - self.started},
+            **(training.run_info_dict(info) if info is not None else {}),
+            "final": final,
+            **extra,
+            "environment": training.environment(),
+        }
+        training.write_metrics(self.out, metrics)
+        return metrics
+
+
+def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tuple[DatasetSpec, ...],
+          measure: Callable[[Run], dict] | None = None, add_arguments: Callable | None = None,
+          validate: Callable | None = None, data_dir_hint: str | None = None) -> Run:
+    """Parse, check and start a chapter run; see the module docstring.
+
+    Args:
+        argv: the command line after the program name.
+        chapter: e.g. `"ch07_crnn"`, the key of XLA decisions and the default folder name.
+        prog, description: for `--help`.
+        config: the chapter's default `Config`, or `config(sources)` returning it
+            when the defaults depend on the data source.
+        specs: the chapter's registered datasets.
+        measure: `measure(run)` returns what `training.time_train_steps` returns
+            for `run.cfg`; called only when `--xla auto` has no recorded decision here.
+        add_arguments: `add_arguments(parser)` adds the chapter's own flags.
+        validate: `validate(args, cfg, sources)` raises `cli.UsageError` for
+            chapter-specific bad input.
+        data_dir_hint: when given, `--data-dir` must be a folder, and the error
+            says what it should hold.
+    """
+    started = time.perf_counter()
+    parser = cli.common_parser(prog, description)
+    if add_arguments is not None:
+        add_arguments(parser)
+    args = parser.parse_args(argv)
+    if args.data_dir and data_dir_hint and not Path(args.data_dir).is_dir():
+        raise cli.UsageError(f"--data-dir {args.data_dir} is not a folder; {data_dir_hint}")
+    mode = args.data or ("full" if args.data_dir else "builtin")
+    sources, notices = {}, []
+    for spec in specs:
+        sources[spec.name], notice = choose_source(spec, mode, args.data_dir)
+        if notice:
+            notices.append(notice)
+    base = config(sources) if callable(config) else config
+    cfg = cli.apply_overrides(base, args)
+    train_size = getattr(cfg, "train_size", None)
+    if train_size is not None and train_size < cfg.batch_size:
+        raise cli.UsageError(f"--train-size {train_size} is smaller than --batch-size {cfg.batch_size}; "
+                             "raise it or lower the batch size")
+    if validate is not None:
+        validate(args, cfg, sources)
+    out = cli.output_dir(chapter, args.out, args.overwrite)
+    for notice in notices:
+        print(notice)
+    run = Run(chapter=chapter, args=args, cfg=cfg, sources=sources, out=out, started=started, notices=notices)
+
+    from kerasbook import training
+
+    run.strategy, run.jit, run.why = training.start_run(args, chapter, (lambda: measure(run)) if measure else None)
+    return run
