@@ -105,7 +105,8 @@ class Run:
 
 def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tuple[DatasetSpec, ...],
           measure: Callable[[Run], dict] | None = None, add_arguments: Callable | None = None,
-          validate: Callable | None = None, data_dir_hint: str | None = None) -> Run:
+          validate: Callable | None = None, data_dir_hint: str | None = None,
+          data_path: Callable | None = None) -> Run:
     """Parse, check and start a chapter run; see the module docstring.
 
     Args:
@@ -122,6 +123,9 @@ def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tup
             chapter-specific bad input.
         data_dir_hint: when given, `--data-dir` must be a folder, and the error
             says what it should hold.
+        data_path: `data_path(args)` is where the full data was given, for a
+            chapter with flags of its own for it (default: `--data-dir`); giving
+            it implies `--data full`.
     """
     started = time.perf_counter()
     parser = cli.common_parser(prog, description)
@@ -130,10 +134,11 @@ def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tup
     args = parser.parse_args(argv)
     if args.data_dir and data_dir_hint and not Path(args.data_dir).is_dir():
         raise cli.UsageError(f"--data-dir {args.data_dir} is not a folder; {data_dir_hint}")
-    mode = args.data or ("full" if args.data_dir else "builtin")
+    given = data_path(args) if data_path else args.data_dir
+    mode = args.data or ("full" if given else "builtin")
     sources, notices = {}, []
     for spec in specs:
-        sources[spec.name], notice = choose_source(spec, mode, args.data_dir)
+        sources[spec.name], notice = choose_source(spec, mode, given)
         if notice:
             notices.append(notice)
     base = config(sources) if callable(config) else config
