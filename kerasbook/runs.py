@@ -112,7 +112,8 @@ def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tup
     Args:
         argv: the command line after the program name.
         chapter: e.g. `"ch07_crnn"`, the key of XLA decisions and the default folder name.
-        prog, description: for `--help`.
+        prog: the program name `--help` and errors show.
+        description: the first line of `--help`.
         config: the chapter's default `Config`, or `config(sources)` returning it
             when the defaults depend on the data source.
         specs: the chapter's registered datasets.

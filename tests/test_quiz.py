@@ -448,3 +448,46 @@ def test_redraw_finds_the_same_exam_or_uses_the_sheets_list(banks):
     assert not same and sorted(q.id for q in other.questions) == sorted(ids)
     with pytest.raises(ValueError, match="ch07-nope"):
         exam_mod.redraw(banks, "ch07", 9, ids[:-1] + ["ch07-nope"])
+
+
+def test_the_midterm_covers_every_chapter_of_weeks_1_to_7_evenly(banks):
+    exam = exam_mod.draw(banks, "midterm", 0)
+    assert exam.without_bank == [] and len(exam.questions) == 30
+    by_section = {}
+    for q in exam.questions:
+        by_section.setdefault(q.section, []).append(q.chapter)
+    assert {s: len(c) for s, c in by_section.items()} == {"multiple_choice": 12, "short_answer": 11, "essay": 7}
+    assert {q.chapter for q in exam.questions} == set(exam_mod.MIDTERM)
+    for chapters in by_section.values():
+        counts = [chapters.count(c) for c in exam_mod.MIDTERM]
+        assert max(counts) - min(counts) <= 1, chapters
+    assert [q.id for q in exam_mod.draw(banks, "midterm", 0).questions] == [q.id for q in exam.questions]
+    assert [q.id for q in exam_mod.draw(banks, "midterm", 1).questions] != [q.id for q in exam.questions]
+
+
+# Chapters 5 and 6: counts worked out by hand from the equations, not from the layers.
+SEQUENCE_ORACLE = {
+    "ch05.rnn_params": lambda q, units, inputs, steps=30, layer="elman": units * (inputs + units + 1),
+    "ch05.cell_weight_count": lambda q, units, inputs: units * (inputs + units + 1),
+    "ch05.num_windows": lambda q, n, window, start=None, stop=None: (stop - start) if start is not None else n - window,
+    "ch06.lstm_params": lambda q, units, inputs, impl="ours": 4 * (units * (inputs + units) + units),
+    "ch06.param_ratio": lambda q, units, inputs: 4.0,
+    "ch06.concat_width": lambda q, units, inputs: units + inputs,
+    "ch06.adding_min_gap": lambda q, length: length // 2 - (length // 10 - 1),
+}
+
+
+@pytest.mark.parametrize("chapter", ["ch05", "ch06"])
+def test_sequence_chapters_computed_answers_match_hand_calculations(banks, chapter):
+    checked = 0
+    for q in banks[chapter].questions:
+        if q.compute is None or q.compute.fn not in SEQUENCE_ORACLE:
+            continue
+        expected = SEQUENCE_ORACLE[q.compute.fn](q, **q.compute.args)
+        got = bank_mod.resolve(q)
+        if q.type == "numeric":
+            assert got.answer == pytest.approx(expected), q.id
+        else:
+            assert grading.grade(got, str(expected)).verdict == "right", (q.id, got.answer, expected)
+        checked += 1
+    assert checked >= 3

@@ -124,13 +124,12 @@ def rnn_shapes(batch=4, steps=30, features=1, units=8) -> dict:
 # --8<-- [end:shapes]
 
 
-def load_series(run):
-    """`(series, units, season)`: the builtin temperatures or the user's CSV."""
-    if run.source == "builtin":
-        return sr.greensboro_temperature(), "°C", run.cfg.season
-    path = sr.find_csv(run.args.csv or run.args.data_dir)
-    values = sr.read_csv_series(path, run.args.column)
-    return values, values.name, None
+def diagram_models():
+    """The models the site draws with `keras.utils.plot_model`: the default forecaster."""
+    from kerasbook.layers.recurrent import ElmanRNN
+
+    cfg = Config()
+    return {"forecaster": forecast.build_forecaster(cfg.window, ElmanRNN(cfg.units, name="rnn"), cfg.head_units)}
 
 
 def gradient_figure(path, curves: dict, title: str):
@@ -180,23 +179,15 @@ def _train(argv):
     from kerasbook.layers.recurrent import ElmanRNN
     from kerasbook.plots import plot_history
 
-    def add_arguments(p):
-        p.add_argument("--csv", help="your own daily price CSV (a Date column and a Close column); implies --data full")
-        p.add_argument("--column", help="the CSV column to forecast (default: Close, or the only value column)")
-
     run = runs.setup(argv, chapter=CHAPTER, prog=PROG, specs=(sr.SPEC,), config=Config(),
                      description="Forecast the next value with a simple RNN, against honest baselines (chapter 5).",
-                     measure=lambda run: measure_step_times(run.cfg, steps=10), add_arguments=add_arguments,
-                     data_dir_hint="give the folder that holds your price CSV, or pass --csv FILE",
-                     data_path=lambda args: args.csv or args.data_dir)
+                     measure=lambda run: measure_step_times(run.cfg, steps=10), add_arguments=sr.add_arguments,
+                     data_dir_hint=sr.DATA_DIR_HINT, data_path=sr.data_path)
     cfg, out = run.cfg, run.out
     figs = out / "figures"
 
     start = time.perf_counter()
-    values, units_label, season = load_series(run)
-    if len(values) < 3 * cfg.window + 10:
-        raise cli.UsageError(f"the series has {len(values)} values; windows of {cfg.window} need at least "
-                             f"{3 * cfg.window + 10}")
+    values, units_label, season = sr.load(run.source, run.args, cfg.season, cfg.window)
     data_seconds = time.perf_counter() - start
     shapes = rnn_shapes(steps=cfg.window)
     print(f"data: {run.source}, {len(values)} values ({values.index[0]} .. {values.index[-1]})")

@@ -240,17 +240,14 @@ def _train(argv):
     from kerasbook.layers.recurrent import ElmanRNN, GateLSTM
     from kerasbook.plots import plot_history
 
-    def add_arguments(p):
-        p.add_argument("--csv", help="your own daily price CSV for the forecasting comparison; implies --data full")
-        p.add_argument("--column", help="the CSV column to forecast (default: Close, or the only value column)")
-
     run = runs.setup(argv, chapter=CHAPTER, prog=PROG, specs=(sr.SPEC,), config=Config(),
                      description="Build an LSTM from its gates; LSTM vs RNN on a long dependency and on forecasting (chapter 6).",
-                     measure=lambda run: measure_step_times(run.cfg, steps=10), add_arguments=add_arguments,
-                     data_dir_hint="give the folder that holds your price CSV, or pass --csv FILE",
-                     data_path=lambda args: args.csv or args.data_dir)
+                     measure=lambda run: measure_step_times(run.cfg, steps=10), add_arguments=sr.add_arguments,
+                     data_dir_hint=sr.DATA_DIR_HINT, data_path=sr.data_path)
     cfg, out = run.cfg, run.out
     figs = out / "figures"
+    # The forecasting data is read first, so a bad CSV stops the run before any training.
+    values, units_label, season = sr.load(run.source, run.args, cfg.season, cfg.window)
 
     # 1. The adding problem: the simple RNN against the LSTM, same data and budget.
     start = time.perf_counter()
@@ -278,11 +275,6 @@ def _train(argv):
 
     # 2. LSTM against the simple RNN on chapter 5's forecasting data.
     t = time.perf_counter()
-    if run.source == "builtin":
-        values, units_label, season = sr.greensboro_temperature(), "°C", cfg.season
-    else:
-        values = sr.read_csv_series(sr.find_csv(run.args.csv or run.args.data_dir), run.args.column)
-        units_label, season = values.name, None
     fc = forecast.compare(values, run, season=season, epochs=cfg.forecast_epochs, window=cfg.window,
                           batch_size=cfg.forecast_batch_size, learning_rate=cfg.forecast_learning_rate,
                           head_units=cfg.head_units, val_fraction=cfg.val_fraction, test_fraction=cfg.test_fraction,

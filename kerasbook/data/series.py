@@ -114,6 +114,35 @@ def read_csv_series(path, column: str | None = None):
     return series.sort_index()
 
 
+DATA_DIR_HINT = "give the folder that holds your price CSV, or pass --csv FILE"
+
+
+def add_arguments(parser):
+    """The flags that point a forecasting chapter at your own CSV."""
+    parser.add_argument("--csv", help="your own daily price CSV (a Date column and a Close column); implies --data full")
+    parser.add_argument("--column", help="the CSV column to forecast (default: Close, or the only value column)")
+
+
+def data_path(args):
+    """Where the full data was given: `--csv FILE` or `--data-dir DIR`."""
+    return args.csv or args.data_dir
+
+
+def load(source: str, args, season: int | None, window: int):
+    """`(series, units, season)`: the builtin temperatures, or the CSV the flags name (which has no season).
+
+    A series too short for three parts of windows of `window` is a `UsageError`.
+    """
+    if source == "builtin":
+        values, units = greensboro_temperature(), "°C"
+    else:
+        values = read_csv_series(find_csv(data_path(args)), args.column)
+        units, season = values.name, None
+    if len(values) < 3 * window + 10:
+        raise UsageError(f"the series has {len(values)} values; windows of {window} need at least {3 * window + 10}")
+    return values, units, season
+
+
 def _csv_available(path):
     if path is None:
         return False, "no price CSV given; pass --csv FILE (a Date column and a Close column)"

@@ -20,6 +20,7 @@ import keras
 from keras import ops
 
 
+# --8<-- [start:elman]
 @keras.saving.register_keras_serializable(package="kerasbook")
 class ElmanCell(keras.layers.Layer):
     """One step of the simple recurrent network: h_t = tanh(W x_t + U h_{t-1} + b).
@@ -69,8 +70,10 @@ class ElmanCell(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": keras.activations.serialize(self.activation)}
+# --8<-- [end:elman]
 
 
+# --8<-- [start:lstm]
 @keras.saving.register_keras_serializable(package="kerasbook")
 class GateLSTMCell(keras.layers.Layer):
     """One LSTM step, computed gate by gate from the concatenation [h_{t-1}, x_t].
@@ -100,8 +103,8 @@ class GateLSTMCell(keras.layers.Layer):
 
     Example:
         >>> lstm = keras.layers.RNN(GateLSTMCell(8), return_state=True)
-        >>> [t.shape for t in lstm(keras.ops.zeros((2, 30, 1)))]
-        [(2, 8), (2, 8), (2, 8)]
+        >>> tuple(t.shape for t in lstm(keras.ops.zeros((2, 30, 1))))
+        ((2, 8), (2, 8), (2, 8))
 
     Reference: Hochreiter, Schmidhuber, "Long Short-Term Memory", 1997;
     Gers, Schmidhuber, Cummins, "Learning to Forget", 2000.
@@ -139,6 +142,8 @@ class GateLSTMCell(keras.layers.Layer):
         h = g["output"] * ops.tanh(c)                                           # (B, units)
         return h, [h, c]
 
+    # --8<-- [end:lstm]
+    # --8<-- [start:keras-layout]
     def set_from_keras_lstm(self, kernel, recurrent_kernel, bias):
         """Copy the weights of a `keras.layers.LSTM` into this cell.
 
@@ -152,6 +157,7 @@ class GateLSTMCell(keras.layers.Layer):
             cols = slice(k * u, (k + 1) * u)
             self.w[gate].assign(ops.concatenate([recurrent_kernel[:, cols], kernel[:, cols]], axis=0))
             self.b[gate].assign(bias[cols])
+    # --8<-- [end:keras-layout]
 
     def get_config(self):
         return {**super().get_config(), "units": self.units}
@@ -190,9 +196,12 @@ class ElmanRNN(_CellRNN):
 
     Args:
         units: int. Size of the hidden state.
-        activation: the squashing function (default tanh).
-        return_sequences, return_state, go_backwards, unroll: as in `keras.layers.RNN`.
-        **kwargs: passed to `keras.layers.RNN`.
+        return_sequences: bool. Return h_t for every step, not only the last.
+        return_state: bool. Also return the final state.
+        go_backwards: bool. Read the sequence from its end.
+        unroll: bool. Unroll the loop over time (as in `keras.layers.RNN`).
+        **kwargs: passed to `keras.layers.RNN`; `activation` (default tanh)
+            goes to the cell.
 
     Call arguments:
         inputs: `(B, T, input_dim)`.
@@ -213,7 +222,10 @@ class GateLSTM(_CellRNN):
 
     Args:
         units: int. Size of the hidden and cell states.
-        return_sequences, return_state, go_backwards, unroll: as in `keras.layers.RNN`.
+        return_sequences: bool. Return h_t for every step, not only the last.
+        return_state: bool. Also return the final h and c: `[output, h, c]`.
+        go_backwards: bool. Read the sequence from its end.
+        unroll: bool. Unroll the loop over time (as in `keras.layers.RNN`).
         **kwargs: passed to `keras.layers.RNN`.
 
     Call arguments:

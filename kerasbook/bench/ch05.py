@@ -1,0 +1,61 @@
+"""Chapter 5 benchmark: XLA on/off for the RNN forecaster, and our cell against keras.layers.SimpleRNN.
+
+* compile time, median step time and samples/s of a training step of the
+  forecaster (our `ElmanRNN`, 30 steps) with XLA on and off, and the mode
+  `--xla auto` will therefore use;
+* the same step with `keras.layers.SimpleRNN` in place of our cell, to show
+  what writing the cell ourselves costs.
+
+Bar: on the builtin hourly temperatures the RNN's test MAE is at most 0.9x
+naive persistence's, within 12 minutes of wall time.
+"""
+
+from __future__ import annotations
+
+CHAPTER_MODULE = "kerasbook.chapters.ch05_rnn"
+BAR = {"metric": "rnn_vs_persistence_mae", "at_most": 0.9, "wall_s_at_most": 12 * 60}
+
+
+def keras_cell_steps(cfg, steps):
+    """Step times of the same forecaster built on `keras.layers.SimpleRNN`."""
+    import keras
+    import numpy as np
+
+    from kerasbook import forecast, training
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(cfg.batch_size, cfg.window, 1)).astype("float32")
+    y = rng.normal(size=(cfg.batch_size, 1)).astype("float32")
+
+    def make(jit):
+        keras.utils.set_random_seed(0)
+        model = forecast.build_forecaster(cfg.window, keras.layers.SimpleRNN(cfg.units, name="rnn"), cfg.head_units)
+        training.compile_model(model, optimizer=keras.optimizers.Adam(1e-3), loss="mse", metrics=[], jit_compile=jit)
+        return model
+
+    return training.time_train_steps(make, x, y, steps=steps)
+
+
+def run(steps, quick, ship=False):
+    from kerasbook import training
+    from kerasbook.bench.common import record_decision
+    from kerasbook.chapters import ch05_rnn as ch
+
+    cfg = ch.Config()
+    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
+    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, steps=steps), ship)
+    print("the same with keras.layers.SimpleRNN ...", flush=True)
+    report["keras_simple_rnn"] = {("xla_on" if k else "xla_off"): v
+                                  for k, v in keras_cell_steps(cfg, max(5, steps // 2 if quick else steps)).items()}
+    return report
+
+
+def rows(report):
+    """Table rows `(label, value)` for the terminal."""
+    from kerasbook.bench.common import step_rows
+
+    out = step_rows(report)
+    for mode, r in report["keras_simple_rnn"].items():
+        out.append((f"keras SimpleRNN {mode.replace('_', ' ')}", f"median step {r['step_s'] * 1e3:.1f} ms"))
+    return out

@@ -1,0 +1,61 @@
+"""Chapter 6 benchmark: XLA on/off for the adding-problem LSTM, and our cell against keras.layers.LSTM.
+
+* compile time, median step time and samples/s of a training step of our
+  gate-by-gate LSTM over 100 steps with XLA on and off, and the mode
+  `--xla auto` will therefore use;
+* the same step with `keras.layers.LSTM` (its fused kernel) in place of ours.
+
+Bar: on the adding problem (100 steps) the LSTM's test MSE is below 10 % of
+the trivial baseline while the simple RNN's stays above 50 % of it, within
+12 minutes of wall time.
+"""
+
+from __future__ import annotations
+
+CHAPTER_MODULE = "kerasbook.chapters.ch06_lstm"
+BAR = {"checks": [{"metric": "lstm_of_baseline", "at_most": 0.1}, {"metric": "rnn_of_baseline", "at_least": 0.5}],
+       "wall_s_at_most": 12 * 60}
+
+
+def keras_lstm_steps(cfg, steps):
+    """Step times of the same model built on `keras.layers.LSTM`."""
+    import keras
+
+    from kerasbook import training
+    from kerasbook.chapters import ch06_lstm as ch
+
+    x, y = ch.adding_problem(cfg.batch_size, cfg.length, 0)
+
+    def make(jit):
+        keras.utils.set_random_seed(0)
+        seq = keras.Input((cfg.length, 2))
+        model = keras.Model(seq, keras.layers.Dense(1)(keras.layers.LSTM(cfg.units, use_cudnn=False)(seq)))
+        training.compile_model(model, optimizer=keras.optimizers.Adam(1e-3), loss="mse", metrics=[], jit_compile=jit)
+        return model
+
+    return training.time_train_steps(make, x, y, steps=steps)
+
+
+def run(steps, quick, ship=False):
+    from kerasbook import training
+    from kerasbook.bench.common import record_decision
+    from kerasbook.chapters import ch06_lstm as ch
+
+    cfg = ch.Config()
+    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
+    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, steps=steps), ship)
+    print("the same with keras.layers.LSTM ...", flush=True)
+    report["keras_lstm"] = {("xla_on" if k else "xla_off"): v
+                            for k, v in keras_lstm_steps(cfg, max(5, steps // 2 if quick else steps)).items()}
+    return report
+
+
+def rows(report):
+    """Table rows `(label, value)` for the terminal."""
+    from kerasbook.bench.common import step_rows
+
+    out = step_rows(report)
+    for mode, r in report["keras_lstm"].items():
+        out.append((f"keras LSTM {mode.replace('_', ' ')}", f"median step {r['step_s'] * 1e3:.1f} ms"))
+    return out
