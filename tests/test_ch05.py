@@ -161,15 +161,22 @@ def test_malformed_csv_is_named(tmp_path, header, rows, words):
         sr.read_csv_series(write_prices(tmp_path / "bad.csv", rows, header))
 
 
+@dataclasses.dataclass(frozen=True)
+class TinyLongProbe(Tiny):
+    gradient_window: int = 120          # longer than the CSV below: the probe must shorten it
+
+
 def test_training_on_a_price_csv(tmp_path, monkeypatch):
-    monkeypatch.setattr(ch, "Config", Tiny)
-    csv_path = write_prices(tmp_path / "nflx.csv", price_rows(400))
+    monkeypatch.setattr(ch, "Config", TinyLongProbe)
+    csv_path = write_prices(tmp_path / "nflx.csv", price_rows(100))
     out = tmp_path / "run"
     assert ch.main(["--csv", str(csv_path), "--epochs", "1", "--batch-size", "32", "--out", str(out),
                     "--xla", "off", "--quiet"]) == 0
     m = json.loads((out / "metrics.json").read_text())
-    assert m["dataset"]["source"] == "full" and m["dataset"]["values"] == 400 and m["dataset"]["season"] is None
+    assert m["dataset"]["source"] == "full" and m["dataset"]["values"] == 100 and m["dataset"]["season"] is None
+    assert (m["dataset"]["train"], m["dataset"]["validation"], m["dataset"]["test"]) == (40, 15, 15)
     assert "seasonal naive (24)" not in m["results"]
+    assert len(m["gradient_norms"]["fresh"]) == 98
 
 
 def test_csv_problems_are_one_line(tmp_path, capsys):

@@ -152,16 +152,17 @@ def gradient_figure(path, curves: dict, title: str):
 
 def bptt_probe(model, cfg: Config, z, split, seed):
     """Gradient norms through the trained cell and a fresh one, on windows of `gradient_window` steps."""
+    import keras
+
     from kerasbook.layers.recurrent import ElmanCell
 
-    t = cfg.gradient_window
-    starts = np.linspace(split.a, split.n - t - 1, 64).astype(int)
+    t = min(cfg.gradient_window, len(z) - 2)             # a short CSV gets a shorter window
+    last = len(z) - t - 1                                 # the last start whose target exists
+    starts = np.linspace(max(0, min(split.a, last)), last, 64).astype(int)   # past the training span when it can
     x = np.stack([z[s: s + t] for s in starts])[..., None].astype("float32")
     y = np.array([z[s + t] for s in starts], "float32")
     head = forecast.forecaster_head(model)
     trained = forecast.state_gradient_norms(model.get_layer("rnn").cell, head, x, y)
-    import keras
-
     keras.utils.set_random_seed(seed)
     fresh_cell = ElmanCell(cfg.units)
     fresh = forecast.state_gradient_norms(fresh_cell, head, x, y)
@@ -218,7 +219,7 @@ def _train(argv):
     forecast.plot_forecasts(figs / "random_walk.png", rw["index"], rw["truth"], rw["preds"],
                             "random walk, test period: nothing beats 'tomorrow = today'", "price", last=120)
     gradient_figure(figs / "gradient_norms.png", {"trained RNN cell": probe["trained"], "fresh RNN cell": probe["fresh"]},
-                    f"BPTT through a tanh RNN: the gradient reaching h_t over a {cfg.gradient_window}-step window")
+                    f"BPTT through a tanh RNN: the gradient reaching h_t over a {len(probe['fresh'])}-step window")
 
     table, rw_table = main["table"], rw["table"]
     rnn, persist = table["simple RNN"], table["persistence"]
