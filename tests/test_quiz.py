@@ -465,7 +465,7 @@ def test_the_midterm_covers_every_chapter_of_weeks_1_to_7_evenly(banks):
     assert [q.id for q in exam_mod.draw(banks, "midterm", 1).questions] != [q.id for q in exam.questions]
 
 
-# Chapters 5 and 6: counts worked out by hand from the equations, not from the layers.
+# Chapters 5, 6 and 10: numbers worked out by hand from the equations, not from the layers.
 SEQUENCE_ORACLE = {
     "ch05.rnn_params": lambda q, units, inputs, steps=30, layer="elman": units * (inputs + units + 1),
     "ch05.cell_weight_count": lambda q, units, inputs: units * (inputs + units + 1),
@@ -474,11 +474,16 @@ SEQUENCE_ORACLE = {
     "ch06.param_ratio": lambda q, units, inputs: 4.0,
     "ch06.concat_width": lambda q, units, inputs: units + inputs,
     "ch06.adding_min_gap": lambda q, length: length // 2 - (length // 10 - 1),
+    "ch10.psnr": lambda q, mse, max_value=1.0: 10 * math.log10(max_value ** 2 / mse),
+    "ch10.kl": lambda q, mean, log_var: 0.5 * sum(math.exp(v) + m * m - 1 - v for m, v in zip(mean, log_var)),
+    "ch10.linear_ae_params": lambda q, pixels, k: 2 * pixels * k,
+    "ch10.resample_size": lambda q, layer, input_size, kernel=3, strides=1, padding="valid", size=2: (
+        input_size * size if layer == "upsample" else (input_size - 1) * strides + kernel),
 }
 
 
-@pytest.mark.parametrize("chapter", ["ch05", "ch06"])
-def test_sequence_chapters_computed_answers_match_hand_calculations(banks, chapter):
+@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch10"])
+def test_new_chapters_computed_answers_match_hand_calculations(banks, chapter):
     checked = 0
     for q in banks[chapter].questions:
         if q.compute is None or q.compute.fn not in SEQUENCE_ORACLE:

@@ -41,7 +41,6 @@ from kerasbook.metrics import regression_metrics
 CHAPTER = "ch02_ann"
 PROG = "python -m kerasbook.chapters.ch02_ann"
 NUM_CLASSES = 10
-MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz"
 BOSTON_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/boston_housing.npz"
 
 
@@ -82,25 +81,13 @@ class Config:
 
 
 # --8<-- [start:data]
-def _mnist_available(data_dir):
-    if dg.mnist_prepared(data_dir):
-        return True, ""
-    return False, f"MNIST is not prepared under {dg.tfds_data_dir(data_dir)}"
-
-
 def _boston_available(data_dir):
     if hs.boston_path(data_dir).is_file():
         return True, ""
     return False, f"{hs.boston_path(data_dir)} is not cached"
 
 
-DIGITS = register(DatasetSpec(
-    name="digits",
-    builtin="handwritten digits bundled with scikit-learn (1,797 images, 8x8 upsampled to 28x28)",
-    full="MNIST (70,000 handwritten digits, 28x28) through tfds.load",
-    full_available=_mnist_available,
-    full_url=MNIST_URL,
-))
+DIGITS = dg.SPEC
 HOUSING = register(DatasetSpec(
     name="housing",
     builtin="generated table with the 13 Boston columns and a known price rule (datasets/housing_synth)",

@@ -16,11 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from kerasbook.data import DatasetSpec, register
+
 SIZE = 28                   # MNIST's side; the 784 of 784-64-10 is 28 * 28
 SPLIT_SEED = 0              # the builtin train/validation/test split never moves
 TEST_FRACTION = 0.2         # 360 of the 1,797 images
 VAL_FRACTION = 0.1          # 180 of them
 MNIST_VAL_SIZE = 5_000      # the last 5,000 of MNIST's 60,000 training images
+MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz"
 
 
 def upsample(images8, size: int = SIZE) -> np.ndarray:
@@ -89,3 +92,18 @@ def load_mnist(data_dir=None, val_size: int = MNIST_VAL_SIZE):
         "validation": (x_train[cut:], y_train[cut:].astype("int32")),
         "test": (x_test, y_test.astype("int32")),
     }
+
+
+def _mnist_available(data_dir):
+    if mnist_prepared(data_dir):
+        return True, ""
+    return False, f"MNIST is not prepared under {tfds_data_dir(data_dir)}"
+
+
+SPEC = register(DatasetSpec(
+    name="digits",
+    builtin="handwritten digits bundled with scikit-learn (1,797 images, 8x8 upsampled to 28x28)",
+    full="MNIST (70,000 handwritten digits, 28x28) through tfds.load",
+    full_available=_mnist_available,
+    full_url=MNIST_URL,
+))
