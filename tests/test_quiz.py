@@ -465,7 +465,7 @@ def test_the_midterm_covers_every_chapter_of_weeks_1_to_7_evenly(banks):
     assert [q.id for q in exam_mod.draw(banks, "midterm", 1).questions] != [q.id for q in exam.questions]
 
 
-# Chapters 5, 6 and 10: numbers worked out by hand from the equations, not from the layers.
+# Chapters 5, 6, 9 and 10: numbers worked out by hand from the equations, not from the layers.
 SEQUENCE_ORACLE = {
     "ch05.rnn_params": lambda q, units, inputs, steps=30, layer="elman": units * (inputs + units + 1),
     "ch05.cell_weight_count": lambda q, units, inputs: units * (inputs + units + 1),
@@ -474,6 +474,8 @@ SEQUENCE_ORACLE = {
     "ch06.param_ratio": lambda q, units, inputs: 4.0,
     "ch06.concat_width": lambda q, units, inputs: units + inputs,
     "ch06.adding_min_gap": lambda q, length: length // 2 - (length // 10 - 1),
+    "ch09.fold_trimap": lambda q, trimap: [1 if v in (1, 3) else 0 for v in trimap],
+    "ch09.dice_from_iou": lambda q, intersection, union: 2 * intersection / (union + intersection),
     "ch10.psnr": lambda q, mse, max_value=1.0: 10 * math.log10(max_value ** 2 / mse),
     "ch10.kl": lambda q, mean, log_var: 0.5 * sum(math.exp(v) + m * m - 1 - v for m, v in zip(mean, log_var)),
     "ch10.linear_ae_params": lambda q, pixels, k: 2 * pixels * k,
@@ -482,7 +484,7 @@ SEQUENCE_ORACLE = {
 }
 
 
-@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch10"])
+@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10"])
 def test_new_chapters_computed_answers_match_hand_calculations(banks, chapter):
     checked = 0
     for q in banks[chapter].questions:

@@ -1,0 +1,1 @@
+"""The builtin segmentation scenes (a TFDS builder)."""

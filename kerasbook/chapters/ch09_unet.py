@@ -1,0 +1,492 @@
+"""Chapter 9: U-Net, a label for every pixel, and why the skip connections matter.
+
+Classification gives an image one label; semantic segmentation gives every
+pixel one. An encoder-decoder does it: the encoder shrinks the image into
+coarse maps that know *what* is there, the decoder grows them back to full
+size. Shrinking loses *where*, though, so a decoder that only sees the coarse
+maps draws soft, blurred boundaries. U-Net hands the decoder, at every scale,
+the encoder's maps of the same size (a skip connection by concatenation), and
+the boundaries come back sharp.
+
+This chapter builds the course's U-Net with every layer named and its twin
+without skips (a fully convolutional network with the same encoder and
+decoder), trains both on scenes whose thin rods and touching objects make
+boundaries matter, and scores them with per-class IoU, Dice and a boundary
+IoU; it also compares cross-entropy + Dice (the default) with cross-entropy alone.
+
+Run it:
+
+    python -m kerasbook.chapters.ch09_unet                  # default run, builtin scenes
+    python -m kerasbook.chapters.ch09_unet --quick          # under 2 minutes on a laptop
+    python -m kerasbook.chapters.ch09_unet --data full      # Oxford-IIIT Pets through TFDS
+    python -m kerasbook.chapters.ch09_unet predict --model RUN/model.keras a.png b.png
+
+References:
+    Ronneberger, Fischer, Brox, "U-Net: Convolutional Networks for Biomedical
+    Image Segmentation", MICCAI 2015. Long, Shelhamer, Darrell, "Fully
+    Convolutional Networks for Semantic Segmentation", CVPR 2015. Cheng et al.,
+    "Boundary IoU: Improving Object-Centric Image Segmentation Evaluation",
+    CVPR 2021.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kerasbook import cli
+from kerasbook.data import DatasetSpec, register
+from kerasbook.data import segshapes as sg
+
+CHAPTER = "ch09_unet"
+PROG = "python -m kerasbook.chapters.ch09_unet"
+PET_CLASSES = ("background", "pet")
+
+
+# --8<-- [start:config]
+@dataclass(frozen=True)
+class Config:
+    """Everything a run of chapter 9 depends on."""
+
+    train_size: int = 5_000         # builtin scenes drawn for training
+    val_size: int = 500             # held out for the best-model checkpoint
+    test_size: int = 1_000          # unseen scenes for the final numbers
+    image_size: int = sg.SIZE       # 48 for the builtin scenes; pets are resized to `pet_size`
+    pet_size: int = 128
+    epochs: int = 10
+    batch_size: int = 32
+    learning_rate: float = 4e-3     # peak of the warm-up + cosine schedule
+    base: int = 12                  # channels of the first level; x2 at every level down
+    up: str = "transpose"           # decoder up-sampling: "transpose" (Conv2DTranspose) or "upsample" (UpSampling2D + conv)
+    boundary_width: int = 2         # pixels of the band the boundary IoU looks at
+    dice: bool = True               # train on cross-entropy + Dice (False: cross-entropy alone)
+    compare_loss: bool = True       # also train the U-Net on the other loss
+
+    def quick(self) -> "Config":
+        """A preset that finishes in under 2 minutes on a laptop CPU."""
+        return dataclasses.replace(self, train_size=3_000, val_size=200, test_size=300, epochs=6, compare_loss=False)
+# --8<-- [end:config]
+
+
+def _pets_available(data_dir):
+    from kerasbook.data import digits as dg
+
+    if any(dg.tfds_data_dir(data_dir).glob("oxford_iiit_pet/*/dataset_info.json")):
+        return True, ""
+    return False, f"Oxford-IIIT Pets is not prepared under {dg.tfds_data_dir(data_dir)}"
+
+
+SPEC = register(DatasetSpec(
+    name="segmentation",
+    builtin="scenes of discs, rods and triangles with exact masks (datasets/segshapes)",
+    full="Oxford-IIIT Pets through tfds.load, the trimap folded to pet vs background",
+    full_available=_pets_available,
+    full_url="https://thor.robots.ox.ac.uk/datasets/pets/images.tar.gz",
+))
+
+
+# --8<-- [start:data]
+def load_builtin(cfg: Config, seed: int):
+    """`{split: (images uint8 (N, 48, 48, 3), masks uint8 (N, 48, 48))}` from the TFDS builder, drawing order."""
+    import tensorflow_datasets as tfds
+
+    from kerasbook.datasets.segshapes.segshapes_dataset_builder import Builder, SegConfig
+    from kerasbook.training import cache_dir
+
+    config = SegConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, seed)
+    if config.name in Builder.builder_configs:
+        config = config.name          # TFDS refuses a custom config that shadows a named one
+    builder = Builder(config=config, data_dir=str(cache_dir() / "tfds"))
+    builder.download_and_prepare()
+    out = {}
+    for split in ("train", "validation", "test"):
+        arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, shuffle_files=False))
+        order = np.argsort(arrays["index"])
+        out[split] = (arrays["image"][order], arrays["segmentation_mask"][order][..., 0])
+    return out
+
+
+def fold_trimap(trimap):
+    """Oxford-IIIT Pets' trimap (1 pet, 2 background, 3 border) as 1 = pet (with its border), 0 = background."""
+    trimap = np.asarray(trimap)
+    return ((trimap == 1) | (trimap == 3)).astype(np.uint8)
+
+
+def load_pets(size: int, data_dir=None, val_fraction=0.1, seed=0):
+    """Oxford-IIIT Pets through `tfds.load`, images resized bilinearly and masks by nearest neighbour."""
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    from kerasbook.data import digits as dg
+
+    def prepare(example):
+        image = tf.image.resize(example["image"], (size, size), method="bilinear")
+        # Nearest neighbour only: interpolating labels would invent classes between them.
+        mask = tf.image.resize(example["segmentation_mask"], (size, size), method="nearest")
+        return tf.cast(tf.round(image), tf.uint8), tf.cast(mask[..., 0], tf.uint8)
+
+    def arrays(ds):
+        parts = list(tfds.as_numpy(ds.map(prepare).batch(1_000)))
+        return np.concatenate([p[0] for p in parts]), fold_trimap(np.concatenate([p[1] for p in parts]))
+
+    train, test = tfds.load("oxford_iiit_pet", split=["train", "test"], data_dir=str(dg.tfds_data_dir(data_dir)))
+    (x, y), (xt, yt) = arrays(train), arrays(test)
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_val = max(1, int(len(x) * val_fraction))
+    val, tr = order[:n_val], order[n_val:]
+    return {"train": (x[tr], y[tr]), "validation": (x[val], y[val]), "test": (xt, yt)}
+# --8<-- [end:data]
+
+
+# --8<-- [start:model]
+def conv_block(x, filters: int, name: str):
+    """Two 3x3 convolutions, each with batch norm and ReLU: the U-Net's building block."""
+    from keras import layers
+
+    for i in (1, 2):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn{i}")(x)
+        x = layers.ReLU(name=f"{name}_relu{i}")(x)
+    return x
+
+
+def build_unet(cfg: Config, num_classes: int, skips: bool = True, size: int | None = None, name=None):
+    """The U-Net (or, with `skips=False`, its twin without skip connections: an FCN).
+
+    Encoder: three blocks, each followed by 2x2 max pooling (48 -> 24 -> 12 -> 6).
+    Bottleneck: one block at the coarsest scale. Decoder: three times
+    up-sample x2, concatenate the encoder's map of the same size (U-Net only),
+    block. Head: a 1x1 convolution to one logit per class and pixel.
+    """
+    import keras
+    from keras import layers
+
+    size = size or cfg.image_size
+    widths = [cfg.base * 2 ** i for i in range(3)]                           # e.g. 12, 24, 48
+    image = keras.Input((size, size, 3), dtype="uint8", name="image")
+    x = layers.Rescaling(1 / 127.5, offset=-1, name="scale")(image)          # (B, 48, 48, 3) in [-1, 1]
+    kept = []
+    for level, f in enumerate(widths, start=1):
+        x = conv_block(x, f, f"enc{level}")                                  # (B, s, s, f)
+        kept.append(x)
+        x = layers.MaxPooling2D(name=f"pool{level}")(x)                      # (B, s/2, s/2, f)
+    x = conv_block(x, widths[-1] * 2, "bottleneck")                          # (B, 6, 6, 4 * base)
+    for level, f in reversed(list(enumerate(widths, start=1))):
+        if cfg.up == "transpose":
+            x = layers.Conv2DTranspose(f, 2, strides=2, name=f"up{level}")(x)   # learned x2
+        else:
+            x = layers.UpSampling2D(name=f"up{level}")(x)                      # copied x2 ...
+            x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"up{level}_conv")(x)   # ... then learned
+        if skips:
+            x = layers.Concatenate(name=f"skip{level}")([x, kept[level - 1]])   # (B, s, s, 2f): f from below + f kept
+        x = conv_block(x, f, f"dec{level}")                                  # (B, s, s, f)
+    logits = layers.Conv2D(num_classes, 1, name="head")(x)                   # (B, 48, 48, K): 1x1 conv per pixel
+    return keras.Model(image, logits, name=name or ("unet" if skips else "fcn"))
+# --8<-- [end:model]
+
+
+def compile_segmenter(model, cfg: Config, num_classes: int, steps_per_epoch: int, jit: bool, dice: bool = False):
+    """Adam with warm-up + cosine decay; cross-entropy, or cross-entropy + Dice."""
+    import keras
+
+    from kerasbook import training
+    from kerasbook.layers.segmentation import CrossEntropyDice
+
+    total = max(2, cfg.epochs * steps_per_epoch)
+    warmup = max(1, total // 10)
+    schedule = keras.optimizers.schedules.CosineDecay(0.0, total - warmup, alpha=0.02, warmup_target=cfg.learning_rate,
+                                                      warmup_steps=warmup)
+    loss = (CrossEntropyDice(num_classes) if dice
+            else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    training.compile_model(model, optimizer=keras.optimizers.Adam(schedule), loss=loss,
+                           metrics=[keras.metrics.MeanIoU(num_classes, sparse_y_pred=False, name="mean_iou")],
+                           jit_compile=jit)
+
+
+def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
+    """Seconds per training step of the U-Net with XLA on and off."""
+    import keras
+
+    from kerasbook import training
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, (cfg.batch_size, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)
+    y = rng.integers(0, len(sg.CLASSES), (cfg.batch_size, cfg.image_size, cfg.image_size)).astype("int32")
+
+    def make(jit):
+        keras.utils.set_random_seed(seed)
+        model = build_unet(cfg, len(sg.CLASSES))
+        compile_segmenter(model, cfg, len(sg.CLASSES), 100, jit)
+        return model
+
+    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
+
+
+def diagram_models():
+    """The models the site draws with `keras.utils.plot_model`: the U-Net and its FCN twin."""
+    cfg = Config()
+    return {"unet": build_unet(cfg, len(sg.CLASSES)), "fcn": build_unet(cfg, len(sg.CLASSES), skips=False)}
+
+
+def predict_masks(model, images) -> np.ndarray:
+    """Label maps `(N, H, W)` uint8: the most likely class of every pixel."""
+    return model.predict(images, batch_size=64, verbose=0).argmax(axis=-1).astype(np.uint8)
+
+
+PALETTE = np.array([[0, 0, 0], [230, 60, 60], [70, 200, 70], [70, 110, 240]], np.uint8)   # background, 3 classes
+
+
+def colour_mask(mask) -> np.ndarray:
+    """A label map as an RGB image, one colour per class."""
+    return PALETTE[np.asarray(mask) % len(PALETTE)]
+
+
+def overlay(image, mask, alpha=0.5) -> np.ndarray:
+    """The image with the non-background classes painted over it."""
+    image = np.asarray(image, np.float32)
+    paint = colour_mask(mask).astype(np.float32)
+    on = (np.asarray(mask) > 0)[..., None]
+    return np.where(on, (1 - alpha) * image + alpha * paint, image).astype(np.uint8)
+
+
+def tasks_figure(path, seed):
+    """Classification, detection, semantic and instance segmentation of one builtin scene."""
+    import matplotlib.patches as patches
+    import matplotlib.pyplot as plt
+
+    from scipy.ndimage import binary_dilation
+
+    # The first scene in which two objects of the same class touch: semantic
+    # segmentation merges them, instance segmentation keeps them apart.
+    for index in range(500):
+        image, mask, instances, kinds = sg.draw_example(seed, "figure", index, instances=True)
+        if any(kinds[a] == kinds[b] and (binary_dilation(instances == a + 1) & (instances == b + 1)).any()
+               for a in range(len(kinds)) for b in range(a + 1, len(kinds))):
+            break
+    fig, axes = plt.subplots(1, 4, figsize=(11, 3.2))
+    names = sorted({sg.CLASSES[k] for k in kinds})
+    axes[0].imshow(image)
+    axes[0].set_title("classification:\n" + ", ".join(names), fontsize=8)
+    axes[1].imshow(image)
+    for number, kind in enumerate(kinds, start=1):
+        ys, xs = np.nonzero(instances == number)
+        if len(xs):
+            axes[1].add_patch(patches.Rectangle((xs.min() - 0.5, ys.min() - 0.5), np.ptp(xs) + 1, np.ptp(ys) + 1,
+                                                fill=False, lw=1.5, edgecolor=PALETTE[kind] / 255))
+    axes[1].set_title("detection:\na box and a class per object", fontsize=8)
+    axes[2].imshow(colour_mask(mask))
+    axes[2].set_title("semantic segmentation:\na class per pixel", fontsize=8)
+    cmap = plt.get_cmap("tab10")
+    inst_rgb = np.array([[0, 0, 0]] + [[int(255 * c) for c in cmap(i % 10)[:3]] for i in range(len(kinds))], np.uint8)
+    axes[3].imshow(inst_rgb[instances])
+    axes[3].set_title("instance segmentation:\na class and an object per pixel", fontsize=8)
+    for ax in axes:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def comparison_figure(path, images, truth, unet, fcn, class_names, n=6):
+    """Input / truth / U-Net / FCN on unseen images; wrong pixels outlined in white."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(n, 4, figsize=(7.2, 1.9 * n))
+    for i in range(n):
+        panels = [(images[i], "input"), (colour_mask(truth[i]), "truth")]
+        for pred, label in ((unet[i], "U-Net"), (fcn[i], "FCN, no skips")):
+            shown = colour_mask(pred).copy()
+            wrong = pred != truth[i]
+            shown[wrong] = (0.35 * shown[wrong] + 0.65 * 255).astype(np.uint8)          # errors washed out white
+            accuracy = 1 - wrong.mean()
+            panels.append((shown, f"{label} ({accuracy:.1%} px right)"))
+        for ax, (img, title) in zip(axes[i], panels):
+            ax.imshow(img, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0 or "px" in title:
+                ax.set_title(title, fontsize=7)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE[k] / 255) for k in range(1, len(class_names))]
+    fig.legend(handles, class_names[1:], loc="lower center", ncol=len(class_names) - 1, fontsize=8)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def scores_figure(path, results: dict, class_names):
+    """IoU and boundary IoU per class for every trained model."""
+    import matplotlib.pyplot as plt
+
+    names = list(results)
+    k = len(class_names)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
+    for ax, key, title in ((axes[0], "iou", "IoU"), (axes[1], "boundary_iou", "boundary IoU")):
+        width = 0.8 / len(names)
+        for j, name in enumerate(names):
+            vals = results[name][key]
+            bars = ax.bar(np.arange(k) + (j - (len(names) - 1) / 2) * width, vals, width=width, label=name)
+            ax.bar_label(bars, fmt="%.2f", fontsize=6)
+        ax.set_xticks(range(k), class_names, fontsize=8)
+        ax.set_title(f"{title} per class on unseen images", fontsize=9)
+        ax.set_ylim(0, 1.05)
+    axes[0].legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def train_segmenter(name, skips, dice, data, cfg, run, out, num_classes, size):
+    """Build, train (best epoch by validation loss) and score one model; `(model, history, info, scores)`."""
+    import tensorflow as tf
+
+    from kerasbook import training
+    from kerasbook.layers.segmentation import scores
+
+    (x, y), (xv, yv), (xt, yt) = data
+    steps = len(x) // cfg.batch_size
+    info = run.run_info()
+    with run.strategy.scope():
+        model = build_unet(cfg, num_classes, skips=skips, size=size, name=name)
+        compile_segmenter(model, cfg, num_classes, steps, run.jit, dice=dice)
+    train_ds = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=run.seed)
+                .batch(cfg.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    val_ds = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(128)
+    model, history = training.fit(model, train_ds, val_ds, epochs=cfg.epochs, out=out, info=info,
+                                  train_examples=steps * cfg.batch_size, verbose=run.verbose())
+    pred = predict_masks(model, xt)
+    return model, history, info, scores(yt, pred, num_classes, cfg.boundary_width), pred
+
+
+def load_data(run):
+    cfg = run.cfg
+    if run.source == "builtin":
+        splits, names, size = load_builtin(cfg, run.seed), sg.CLASSES, cfg.image_size
+    else:
+        splits, names, size = load_pets(cfg.pet_size, run.args.data_dir, seed=run.seed), PET_CLASSES, cfg.pet_size
+    x, y = splits["train"]
+    splits["train"] = (x[: cfg.train_size], y[: cfg.train_size])
+    return [splits[k] for k in ("train", "validation", "test")], names, size
+
+
+def _train(argv):
+    from kerasbook import runs
+    from kerasbook.plots import plot_history
+
+    def validate(args, cfg, sources):
+        if cfg.up not in ("transpose", "upsample"):
+            raise cli.UsageError(f"up {cfg.up!r} is not transpose or upsample")
+
+    run = runs.setup(argv, chapter=CHAPTER, prog=PROG, specs=(SPEC,), config=Config(), validate=validate,
+                     description="Train a U-Net and its twin without skips; IoU, Dice and boundary IoU (chapter 9).",
+                     measure=lambda run: measure_step_times(run.cfg, steps=5),
+                     data_dir_hint="give the TFDS data folder that holds oxford_iiit_pet/")
+    cfg, out = run.cfg, run.out
+    figs = out / "figures"
+
+    start = time.perf_counter()
+    data, class_names, size = load_data(run)
+    seconds = {"data": time.perf_counter() - start}
+    run.require_batch(len(data[0][0]), "training images")
+    print(f"data: {run.source}, {len(data[0][0])} train / {len(data[1][0])} validation / {len(data[2][0])} test "
+          f"images of {size}x{size} ({seconds['data']:.0f}s)")
+
+    k = len(class_names)
+    other = "U-Net, cross-entropy only" if cfg.dice else "U-Net, cross-entropy + Dice"
+    plan = [("U-Net", True, cfg.dice, out), ("FCN, no skips", False, cfg.dice, out / "fcn")]
+    if cfg.compare_loss:
+        plan.append((other, True, not cfg.dice, out / "unet_other_loss"))
+    results, preds, trained = {}, {}, {}
+    for name, skips, dice, where in plan:
+        print(f"training {name} ...", flush=True)
+        t = time.perf_counter()
+        model, history, info, score, pred = train_segmenter(name.split(",")[0].replace("-", "").lower(), skips, dice,
+                                                            data, cfg, run, where, k, size)
+        score["loss"] = "cross-entropy + Dice" if dice else "cross-entropy"
+        seconds[name] = time.perf_counter() - t
+        results[name], preds[name] = {**score, "params": model.count_params(), "epochs_run": info.epochs_run}, pred
+        trained[name] = (model, history, info)
+        print(f"  {name}: mean IoU {score['mean_iou']:.3f}, mean boundary IoU {score['mean_boundary_iou']:.3f}")
+
+    t = time.perf_counter()
+    figs.mkdir(parents=True, exist_ok=True)
+    xt, yt = data[2]
+    unet_model, unet_history, unet_info = trained["U-Net"]
+    plot_history(unet_history, figs / "curves.png",
+                 title=f"U-Net (loss = {'cross-entropy + Dice' if cfg.dice else 'pixel-wise cross-entropy'})")
+    comparison_figure(figs / "unet_vs_fcn.png", xt, yt, preds["U-Net"], preds["FCN, no skips"], class_names)
+    scores_figure(figs / "scores.png", results, class_names)
+    if run.source == "builtin":
+        tasks_figure(figs / "tasks.png", run.seed)
+    seconds["figures"] = time.perf_counter() - t
+
+    u, f = results["U-Net"], results["FCN, no skips"]
+    final = {"unet_mean_iou": u["mean_iou"], "unet_mean_dice": u["mean_dice"],
+             "unet_mean_boundary_iou": u["mean_boundary_iou"], "fcn_mean_iou": f["mean_iou"],
+             "fcn_mean_boundary_iou": f["mean_boundary_iou"], "unet_pixel_accuracy": u["pixel_accuracy"],
+             "boundary_iou_gap": u["mean_boundary_iou"] - f["mean_boundary_iou"]}
+    if cfg.compare_loss:
+        final["other_loss_mean_iou"] = results[other]["mean_iou"]
+        final["other_loss_mean_boundary_iou"] = results[other]["mean_boundary_iou"]
+    run.finish(dataset=run.dataset(len(data[0][0]), len(data[1][0]), len(xt), image_size=size,
+                                   classes=list(class_names)),
+               info=unet_info, final=final, seconds=seconds, results=results)
+    print(f"U-Net: mean IoU {u['mean_iou']:.3f}, boundary IoU {u['mean_boundary_iou']:.3f}; FCN without skips: "
+          f"{f['mean_iou']:.3f}, {f['mean_boundary_iou']:.3f}; XLA {'on' if run.jit else 'off'}; wrote {out}")
+    return 0
+
+
+def _predict(argv):
+    parser = cli.OneLineParser(prog=f"{PROG} predict", description="Segment images and write the masks as overlays.")
+    parser.add_argument("--model", required=True, help="a model.keras written by a chapter 9 run")
+    parser.add_argument("--out-dir", default="masks", help="folder for the overlays (default: masks)")
+    parser.add_argument("images", nargs="+", help="image files (PNG or JPEG)")
+    args = parser.parse_args(argv)
+    if not Path(args.model).is_file():
+        raise cli.UsageError(f"--model {args.model} does not exist; train first with `{PROG}` and pass RUN/model.keras")
+    missing = [p for p in args.images if not Path(p).is_file()]
+    if missing:
+        raise cli.UsageError(f"image file not found: {missing[0]}")
+    from PIL import Image, UnidentifiedImageError
+
+    import keras
+
+    try:
+        model = keras.models.load_model(args.model)
+    except Exception as err:  # noqa: BLE001 - any load failure is the same bad input
+        raise cli.UsageError(f"cannot load {args.model} as a Keras model ({err.__class__.__name__}); pass a model.keras "
+                             "from a chapter 9 run") from None
+    size = model.input_shape[1]
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in args.images:
+        try:
+            original = Image.open(path).convert("RGB")
+        except (UnidentifiedImageError, OSError):
+            raise cli.UsageError(f"cannot read image {path}; give a PNG or JPEG file") from None
+        small = np.asarray(original.resize((size, size), Image.Resampling.BILINEAR))[None]
+        mask = predict_masks(model, small)[0]
+        # Back to the original size by nearest neighbour: labels are never interpolated.
+        full = np.asarray(Image.fromarray(mask).resize(original.size, Image.Resampling.NEAREST))
+        target = out / f"{Path(path).stem}_mask.png"
+        Image.fromarray(overlay(np.asarray(original), full)).save(target)
+        print(f"{path}\t{target}")
+    return 0
+
+
+def main(argv=None):
+    """Train (the default, or `train`) or segment images (`predict`); returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "predict":
+        return cli.run_main(_predict, argv[1:], f"{PROG} predict")
+    if argv and argv[0] == "train":
+        argv = argv[1:]
+    return cli.run_main(_train, argv, PROG)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
