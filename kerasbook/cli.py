@@ -89,6 +89,36 @@ def output_dir(chapter: str, out: str | None, overwrite: bool) -> Path:
     return path
 
 
+def require_model_and_images(model: str, images, train_command: str):
+    """The checks every `predict` command starts with: the model file and every image exist."""
+    if not Path(model).is_file():
+        raise UsageError(f"--model {model} does not exist; train first with `{train_command}` and pass RUN/model.keras")
+    missing = [p for p in images if not Path(p).is_file()]
+    if missing:
+        raise UsageError(f"image file not found: {missing[0]}")
+
+
+def load_model(path: str, chapter: str):
+    """`keras.models.load_model(path)`, or a usage error naming the chapter whose run should have written it."""
+    import keras
+
+    try:
+        return keras.models.load_model(path)
+    except Exception as err:  # noqa: BLE001 - any load failure is the same bad input
+        raise UsageError(f"cannot load {path} as a Keras model ({err.__class__.__name__}); pass a model.keras "
+                         f"from a {chapter} run") from None
+
+
+def train_or_predict(argv, train, predict, prog):
+    """`main` of a chapter with a `predict` subcommand: `[train] ARGS` trains, `predict ARGS` predicts."""
+    argv = list(argv)
+    if argv and argv[0] == "predict":
+        return run_main(predict, argv[1:], f"{prog} predict")
+    if argv and argv[0] == "train":
+        argv = argv[1:]
+    return run_main(train, argv, prog)
+
+
 def run_main(fn, argv, prog):
     """Call `fn(argv)`; a `UsageError` becomes one line on stderr and exit code 2."""
     try:

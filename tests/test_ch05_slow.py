@@ -1,15 +1,9 @@
 """Chapter 5's bar on the default run, and the quick run's headline (slow; run with -m slow)."""
 
-import json
-import os
-import subprocess
-import sys
-import time
-
 import pytest
 
 from kerasbook.bench import ch05 as bench
-from kerasbook.bench.common import run_bar
+from kerasbook.bench.common import run_bar, run_chapter
 
 
 @pytest.mark.slow
@@ -21,10 +15,7 @@ def test_default_run_beats_persistence_by_ten_percent(tmp_path):
 
 @pytest.mark.slow
 def test_quick_run_shows_the_same_point_in_time(tmp_path):
-    env = {**os.environ, "KERASBOOK_CACHE": str(tmp_path / "cache")}
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", bench.CHAPTER_MODULE, "--quick", "--quiet", "--out", str(tmp_path / "run")],
-                   env=env, check=True)
-    assert time.perf_counter() - start <= 150
-    final = json.loads((tmp_path / "run" / "metrics.json").read_text())["final"]
+    code, wall, metrics = run_chapter(bench.CHAPTER_MODULE, tmp_path / "run", ["--quick", "--quiet"])
+    assert code == 0 and wall <= 150
+    final = metrics["final"]
     assert final["rnn_vs_persistence_mae"] <= 0.9

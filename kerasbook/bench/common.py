@@ -56,6 +56,21 @@ def step_rows(report):
     return rows
 
 
+def run_chapter(module: str, out, args=(), cache=None):
+    """Run `python -m module --out OUT ARGS...` as a user would, from an empty data cache.
+
+    Returns `(returncode, wall seconds, metrics.json or None)`. The cache is
+    `cache` if given, else a temporary folder removed afterwards.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "KERASBOOK_CACHE": str(cache or Path(tmp) / "cache")}
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", module, "--out", str(out), *args], env=env)
+        wall = time.perf_counter() - start
+    metrics = json.loads((Path(out) / "metrics.json").read_text()) if proc.returncode == 0 else None
+    return proc.returncode, wall, metrics
+
+
 def run_bar(bench, keep=None, extra_args=()):
     """Run a chapter's default training as a user would and check its bar.
 
@@ -65,14 +80,9 @@ def run_bar(bench, keep=None, extra_args=()):
     """
     bar = bench.BAR
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(keep) if keep else Path(tmp) / "run"
-        env = {**os.environ, "KERASBOOK_CACHE": str(Path(tmp) / "cache")}
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", bench.CHAPTER_MODULE, "--out", str(out), *extra_args], env=env)
-        wall = time.perf_counter() - start
-        if proc.returncode != 0:
-            return {"passed": False, "error": f"the run exited with {proc.returncode}", "wall_s": wall}
-        metrics = json.loads((out / "metrics.json").read_text())
+        code, wall, metrics = run_chapter(bench.CHAPTER_MODULE, Path(keep) if keep else Path(tmp) / "run", extra_args)
+        if code != 0:
+            return {"passed": False, "error": f"the run exited with {code}", "wall_s": wall}
     checks = [{**c, "value": metrics["final"][c["metric"]]} for c in bar_checks(bar)]
     for c in checks:
         c["passed"] = c["value"] >= c["at_least"] if "at_least" in c else c["value"] <= c["at_most"]

@@ -354,25 +354,16 @@ def _predict(argv):
     parser.add_argument("--beam-width", type=int, default=Config.beam_width, help="0 for greedy decoding")
     parser.add_argument("images", nargs="+", help="image files (PNG or JPEG)")
     args = parser.parse_args(argv)
-    if not Path(args.model).is_file():
-        raise cli.UsageError(f"--model {args.model} does not exist; train first with `{PROG}` and pass RUN/model.keras")
-    missing = [p for p in args.images if not Path(p).is_file()]
-    if missing:
-        raise cli.UsageError(f"image file not found: {missing[0]}")
+    cli.require_model_and_images(args.model, args.images, PROG)
     try:
         images = np.stack([cap.load_image(p) for p in args.images])[..., None]
     except ValueError as err:
         raise cli.UsageError(str(err)) from None
 
-    import keras
-
     import kerasbook.layers.ctc  # noqa: F401  (registers the custom objects)
     import kerasbook.layers.residual  # noqa: F401
 
-    try:
-        model = keras.models.load_model(args.model)
-    except Exception as err:  # noqa: BLE001 - any load failure is the same bad input
-        raise cli.UsageError(f"cannot load {args.model} as a Keras model ({err.__class__.__name__}); pass a model.keras from a chapter 7 run") from None
+    model = cli.load_model(args.model, "chapter 7")
     logits = model.predict(images, verbose=0)
     for path, text in zip(args.images, decode_batch(logits, args.beam_width)):
         print(f"{path}\t{text}")
@@ -381,12 +372,7 @@ def _predict(argv):
 
 def main(argv=None):
     """Train (the default, or `train`) or read images (`predict`); returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "predict":
-        return cli.run_main(_predict, argv[1:], f"{PROG} predict")
-    if argv and argv[0] == "train":
-        argv = argv[1:]
-    return cli.run_main(_train, argv, PROG)
+    return cli.train_or_predict(sys.argv[1:] if argv is None else argv, _train, _predict, PROG)
 
 
 if __name__ == "__main__":

@@ -446,20 +446,12 @@ def _predict(argv):
     parser.add_argument("--out-dir", default="masks", help="folder for the overlays (default: masks)")
     parser.add_argument("images", nargs="+", help="image files (PNG or JPEG)")
     args = parser.parse_args(argv)
-    if not Path(args.model).is_file():
-        raise cli.UsageError(f"--model {args.model} does not exist; train first with `{PROG}` and pass RUN/model.keras")
-    missing = [p for p in args.images if not Path(p).is_file()]
-    if missing:
-        raise cli.UsageError(f"image file not found: {missing[0]}")
+    cli.require_model_and_images(args.model, args.images, PROG)
     from PIL import Image, UnidentifiedImageError
 
-    import keras
+    import kerasbook.layers.segmentation  # noqa: F401  (registers the custom loss)
 
-    try:
-        model = keras.models.load_model(args.model)
-    except Exception as err:  # noqa: BLE001 - any load failure is the same bad input
-        raise cli.UsageError(f"cannot load {args.model} as a Keras model ({err.__class__.__name__}); pass a model.keras "
-                             "from a chapter 9 run") from None
+    model = cli.load_model(args.model, "chapter 9")
     size = model.input_shape[1]
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -480,12 +472,7 @@ def _predict(argv):
 
 def main(argv=None):
     """Train (the default, or `train`) or segment images (`predict`); returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "predict":
-        return cli.run_main(_predict, argv[1:], f"{PROG} predict")
-    if argv and argv[0] == "train":
-        argv = argv[1:]
-    return cli.run_main(_train, argv, PROG)
+    return cli.train_or_predict(sys.argv[1:] if argv is None else argv, _train, _predict, PROG)
 
 
 if __name__ == "__main__":
