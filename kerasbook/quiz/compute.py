@@ -62,3 +62,25 @@ def get(name: str) -> Callable:
 def names() -> list[str]:
     _discover()
     return sorted(_REGISTRY)
+
+
+def number_spellings(value: float) -> list[str]:
+    """The ways a student might write a computed number; the first is canonical."""
+    if float(value).is_integer():
+        return [str(int(value)), f"{float(value):.1f}"]
+    return [f"{value:.4g}", f"{value:.3g}", str(value)]
+
+
+def shape_spellings(dims) -> list[str]:
+    """A shape without its batch axis, `(7, 7, 32)`, as the ways a student might write it with one.
+
+    The first spelling, `(B, 7, 7, 32)`, is canonical.
+    """
+    dims = [str(d) for d in dims]
+    if not dims:                                          # one number per example
+        return ["(B,)", "(None,)", "(batch,)", "(batch_size,)", "B"]
+    spellings = [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
+                 " x ".join(dims), " × ".join(dims), f"(batch, {', '.join(dims)})"]
+    if len(dims) == 1:
+        spellings.append(f"({dims[0]},)")
+    return list(dict.fromkeys(spellings))

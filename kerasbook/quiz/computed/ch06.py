@@ -15,27 +15,13 @@ import math
 import numpy as np
 
 from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import number_spellings as _number_spellings
+from kerasbook.quiz.compute import shape_spellings as _shape_spellings
 from kerasbook.quiz.schema import LETTERS
 
 GATE_LETTER = {"input": "i", "forget": "f", "candidate": "c", "output": "o"}
 GATE_WORDS = {"input": ["input", "입력"], "forget": ["forget", "망각"],
               "candidate": ["candidate", "cell", "후보"], "output": ["output", "출력"]}
-
-
-def _number_spellings(value: float) -> list[str]:
-    if float(value).is_integer():
-        return [str(int(value)), f"{float(value):.1f}"]
-    return [f"{value:.4g}", f"{value:.3g}", str(value)]
-
-
-def _shape_spellings(dims) -> list[str]:
-    """`(B, 30, 16)` as the ways a student might write it; the first is canonical."""
-    dims = [str(d) for d in dims]
-    spellings = [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
-                 " x ".join(dims), " × ".join(dims), f"(batch, {', '.join(dims)})"]
-    if len(dims) == 1:
-        spellings.append(f"({dims[0]},)")
-    return list(dict.fromkeys(spellings))
 
 
 def _matrix_shape_spellings(shape) -> list[str]:

@@ -19,27 +19,11 @@ import functools
 import numpy as np
 
 from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import number_spellings as _number_spellings
+from kerasbook.quiz.compute import shape_spellings as _shape_spellings
 from kerasbook.quiz.schema import LETTERS
 
 # -- spellings ----------------------------------------------------------------------
-
-def _number_spellings(value: float) -> list[str]:
-    if float(value).is_integer():
-        return [str(int(value)), f"{float(value):.1f}"]
-    return [f"{value:.4g}", f"{value:.3g}", str(value)]
-
-
-def _shape_spellings(dims) -> list[str]:
-    """`(B, 48, 48, 24)` as the ways a student might write it; the first is canonical."""
-    dims = [str(d) for d in dims]
-    if not dims:                                          # one number per example
-        return ["(B,)", "(None,)", "(batch,)", "(batch_size,)", "B"]
-    spellings = [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
-                 " x ".join(dims), " × ".join(dims), f"(batch, {', '.join(dims)})"]
-    if len(dims) == 1:
-        spellings.append(f"({dims[0]},)")
-    return list(dict.fromkeys(spellings))
-
 
 def _square_spellings(size: int) -> list[str]:
     return [f"{size} x {size}", f"{size}x{size}", f"{size} × {size}", f"({size}, {size})", str(size)]

@@ -18,25 +18,11 @@ import math
 import numpy as np
 
 from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import number_spellings as _number_spellings
+from kerasbook.quiz.compute import shape_spellings as _shape_spellings
 from kerasbook.quiz.schema import LETTERS
 
 # -- spellings ----------------------------------------------------------------------
-
-def _number_spellings(value: float) -> list[str]:
-    if float(value).is_integer():
-        return [str(int(value)), f"{float(value):.1f}"]
-    return [f"{value:.4g}", f"{value:.3g}", str(value)]
-
-
-def _shape_spellings(dims) -> list[str]:
-    """`(B, 7, 7, 32)` as the ways a student might write it; the first is canonical."""
-    dims = [str(d) for d in dims]
-    spellings = [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
-                 " x ".join(dims), " × ".join(dims), f"(batch, {', '.join(dims)})"]
-    if len(dims) == 1:
-        spellings.append(f"({dims[0]},)")
-    return list(dict.fromkeys(spellings))
-
 
 def _square_spellings(size: int) -> list[str]:
     """A spatial size `n` as `n x n` and its other spellings."""
