@@ -109,11 +109,14 @@ def load_model(path: str, chapter: str):
                          f"from a {chapter} run") from None
 
 
-def train_or_predict(argv, train, predict, prog):
-    """`main` of a chapter with a `predict` subcommand: `[train] ARGS` trains, `predict ARGS` predicts."""
+def train_or_predict(argv, train, predict, prog, command: str = "predict"):
+    """`main` of a chapter with a predicting subcommand: `[train] ARGS` trains, `COMMAND ARGS` predicts.
+
+    `command` is the subcommand's name (`predict`, or a chapter's own word such as `colorize`).
+    """
     argv = list(argv)
-    if argv and argv[0] == "predict":
-        return run_main(predict, argv[1:], f"{prog} predict")
+    if argv and argv[0] == command:
+        return run_main(predict, argv[1:], f"{prog} {command}")
     if argv and argv[0] == "train":
         argv = argv[1:]
     return run_main(train, argv, prog)

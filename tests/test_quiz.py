@@ -481,10 +481,19 @@ SEQUENCE_ORACLE = {
     "ch10.linear_ae_params": lambda q, pixels, k: 2 * pixels * k,
     "ch10.resample_size": lambda q, layer, input_size, kernel=3, strides=1, padding="valid", size=2: (
         input_size * size if layer == "upsample" else (input_size - 1) * strides + kernel),
+    "ch11.conv_size": lambda q, input_size, strides=2, kernel=3, padding="same": (
+        -(-input_size // strides) if padding == "same" else (input_size - kernel) // strides + 1),
+    "ch11.fusion_params": lambda q, local, glob, units: (local[-1] + glob[-1]) * units + units,
+    "ch11.uniform_ce": lambda q, num_classes=4: math.log(num_classes),
+    "ch11.joint_loss": lambda q, mse, ce, fusion=True: mse + (ce / 300 if fusion else 0.0),
+    "ch11.alpha": lambda q: 1 / 300 if q.type == "numeric" else "1/300",
+    "ch11.ab_target": lambda q, ab: ab / 128,
+    "ch11.ab_from_output": lambda q, output: output * 128,
+    "ch11.scaled_lightness": lambda q, lightness: lightness / 50 - 1,
 }
 
 
-@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10"])
+@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10", "ch11"])
 def test_new_chapters_computed_answers_match_hand_calculations(banks, chapter):
     checked = 0
     for q in banks[chapter].questions:

@@ -1,0 +1,1 @@
+"""The builtin colourisation landscapes (a TFDS builder)."""
