@@ -337,3 +337,22 @@ def test_photos_go_through_tfds_and_are_resized(tmp_path):
     (x, y, m), (xv, _, _), (xt, _, _) = splits["train"], splits["validation"], splits["test"]
     assert x.shape == (13, 32, 32, 3) and x.dtype == np.uint8 and xv.shape[0] == 3 and xt.shape[0] == 4
     assert m.shape == (13, 32, 32) and m.all() and set(np.unique(y)) <= set(range(5))
+
+
+def test_full_data_run_trains_on_photos_through_tfds(tmp_path, monkeypatch):
+    """`--data full` end to end on TFDS mock photos (the loader is told the data is prepared)."""
+    monkeypatch.setenv("KERASBOOK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(ch, "Config", Tiny)
+    data_dir = tmp_path / "tfds"
+    (data_dir / "tf_flowers" / "3.0.1").mkdir(parents=True)
+    (data_dir / "tf_flowers" / "3.0.1" / "dataset_info.json").write_text("{}")
+    out = tmp_path / "run"
+    with tfds.testing.mock_data(num_examples=40):
+        code = ch.main(["--data-dir", str(data_dir), "--train-size", "16", "--batch-size", "8", "--epochs", "1",
+                        "--out", str(out), "--xla", "off", "--quiet"])
+    assert code == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["dataset"]["source"] == "full" and m["dataset"]["train"] == 16 and len(m["dataset"]["classes"]) == 5
+    assert m["results"]["with fusion"]["ab_error_scene"] == pytest.approx(m["results"]["with fusion"]["ab_error_all"])
+    assert "ab_error_by_emblem_distance" not in m["results"]["with fusion"]
+    assert not (out / "figures" / "scenes.png").exists() and (out / "figures" / "comparison.png").is_file()
