@@ -1,0 +1,1 @@
+"""The builtin English -> Korean sentence pairs (a TFDS builder)."""
