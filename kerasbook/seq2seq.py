@@ -1,0 +1,272 @@
+"""Sequence to sequence: vocabularies, encoder-decoder translators, greedy and beam decoding, BLEU.
+
+The shared machinery of the translation chapters. A translator reads the
+source tokens with an encoder RNN and writes the target one token at a time
+with a decoder RNN that starts from the encoder's final state. In training the
+decoder is fed the *true* previous token (teacher forcing), so all steps run
+at once; in use it is fed its own previous output, step by step, either the
+single most likely token (greedy) or the `width` best partial translations so
+far (beam search).
+
+Three translators, named by `kind`:
+
+* `"plain"`: GRU encoder and decoder; the decoder sees the source only
+  through the encoder's final state (the context-vector bottleneck);
+* `"gru_additive"`: the same, plus additive (Bahdanau) attention over all
+  encoder states at every step;
+* `"lstm_general"`: LSTM encoder and decoder with multiplicative (Luong's
+  general) attention.
+
+The attentive decoders attend after their RNN step (Luong's arrangement): the
+decoder state is the query, the context is concatenated to it and mixed by a
+tanh layer before the output layer, so teacher-forced training runs over the
+whole sequence in one call.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+START, END = "[start]", "[end]"
+KINDS = ("plain", "gru_additive", "lstm_general")
+
+
+# --8<-- [start:vocab]
+def make_vectorizers(sources, targets, max_source: int, max_target: int):
+    """Keras `TextVectorization` layers for space-separated tokens, fitted on the training text.
+
+    Index 0 is padding and 1 is `[UNK]` (out of vocabulary). The target
+    vocabulary also holds `[start]` and `[end]`; target sequences are
+    `max_target + 2` long (the sentence with both markers).
+    """
+    import keras
+
+    def layer(length, texts, name):
+        v = keras.layers.TextVectorization(standardize=None, split="whitespace", output_mode="int",
+                                           output_sequence_length=length, name=name)
+        v.adapt(list(texts))
+        return v
+
+    source = layer(max_source, sources, "source_vectorizer")
+    target = layer(max_target + 2, [f"{START} {t} {END}" for t in targets], "target_vectorizer")
+    return source, target
+
+
+def encode(vectorizer, texts) -> np.ndarray:
+    """Token ids `(N, length)` int32 of texts."""
+    import keras
+
+    return keras.ops.convert_to_numpy(vectorizer(list(texts))).astype(np.int32)
+
+
+def teacher_forcing(target_ids: np.ndarray):
+    """`(decoder input, decoder target)`: the target shifted right by one (starts with `[start]`) and left by one."""
+    return target_ids[:, :-1], target_ids[:, 1:]
+# --8<-- [end:vocab]
+
+
+# --8<-- [start:model]
+def build_translator(kind: str, source_vocab: int, target_vocab: int, units: int = 128, embed: int = 64):
+    """A teacher-forced translator `[source ids, decoder input ids] -> logits (B, T, target_vocab)`."""
+    import keras
+    from keras import layers, ops
+
+    from kerasbook.layers.attention import AdditiveAttention, GeneralAttention
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown translator {kind!r}; choose from {', '.join(KINDS)}")
+    rnn = layers.LSTM if kind == "lstm_general" else layers.GRU
+    source = keras.Input((None,), dtype="int32", name="source")
+    decoder_in = keras.Input((None,), dtype="int32", name="decoder_input")
+    x = layers.Embedding(source_vocab, embed, mask_zero=True, name="source_embedding")(source)
+    encoded, *state = rnn(units, return_sequences=True, return_state=True, name="encoder")(x)   # (B, S, units)
+    y = layers.Embedding(target_vocab, embed, mask_zero=True, name="target_embedding")(decoder_in)
+    decoded = rnn(units, return_sequences=True, return_state=True, name="decoder")(y, initial_state=state)[0]
+    if kind != "plain":
+        attention = (AdditiveAttention(units, name="attention") if kind == "gru_additive"
+                     else GeneralAttention(name="attention"))
+        source_mask = ops.not_equal(source, 0)
+        context, _ = attention([decoded, encoded], mask=[None, source_mask])              # (B, T, units)
+        decoded = layers.Concatenate(name="with_context")([decoded, context])
+        decoded = layers.Dense(units, activation="tanh", name="attentional")(decoded)
+    logits = layers.Dense(target_vocab, name="logits")(decoded)                           # (B, T, vocab)
+    return keras.Model([source, decoder_in], logits, name=kind)
+# --8<-- [end:model]
+
+
+@keras.saving.register_keras_serializable(package="kerasbook")
+class TokenAccuracy(keras.metrics.Metric):
+    """Share of the real target tokens (not padding, id 0) whose most likely prediction is right."""
+
+    def __init__(self, name="token_accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.hits = self.add_variable(shape=(), initializer="zeros", name="hits")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        from keras import ops
+
+        y_true = ops.cast(y_true, "int32")
+        real = ops.cast(ops.not_equal(y_true, 0), "float32")
+        right = ops.cast(ops.equal(y_true, ops.cast(ops.argmax(y_pred, axis=-1), "int32")), "float32")
+        self.hits.assign_add(ops.sum(right * real))
+        self.count.assign_add(ops.sum(real))
+
+    def result(self):
+        return self.hits / keras.ops.maximum(self.count, 1.0)
+
+
+def compile_translator(model, learning_rate: float = 3e-3, jit: bool = False):
+    """Adam on cross-entropy that ignores padding (class 0), with the accuracy of the real tokens."""
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+                  metrics=[TokenAccuracy()],
+                  jit_compile=jit)
+
+
+# --8<-- [start:step]
+class Stepper:
+    """The trained translator split for decoding: `encode(source)` once, then `step(...)` per token.
+
+    Built from a (trained or reloaded) translator's layers by name, so it shares its weights.
+    """
+
+    def __init__(self, model):
+        import keras
+        from keras import ops
+
+        self.kind = model.name
+        self.lstm = isinstance(model.get_layer("encoder"), keras.layers.LSTM)
+        units = model.get_layer("encoder").units
+        source = keras.Input((None,), dtype="int32")
+        x = model.get_layer("source_embedding")(source)
+        encoded, *state = model.get_layer("encoder")(x)
+        self.encoder = keras.Model(source, [encoded, *state])
+
+        token = keras.Input((1,), dtype="int32")
+        enc_in = keras.Input((None, units))
+        src_in = keras.Input((None,), dtype="int32")
+        states_in = [keras.Input((units,)) for _ in state]
+        y = model.get_layer("target_embedding")(token)
+        out, *new_state = model.get_layer("decoder")(y, initial_state=states_in)
+        outputs = []
+        if self.kind != "plain":
+            context, weights = model.get_layer("attention")([out, enc_in], mask=[None, ops.not_equal(src_in, 0)])
+            out = model.get_layer("attentional")(model.get_layer("with_context")([out, context]))
+            outputs.append(weights)                                     # (B, 1, S)
+        logits = model.get_layer("logits")(out)
+        self.decoder = keras.Model([token, enc_in, src_in, *states_in], [logits, *new_state, *outputs])
+
+    def encode(self, source_ids):
+        from keras import ops
+
+        encoded, *state = self.encoder(ops.convert_to_tensor(np.asarray(source_ids, np.int32)), training=False)
+        # A fresh tensor: the encoder's output carries the source's padding mask, which the
+        # step model takes explicitly (from the source ids) instead.
+        return ops.convert_to_tensor(ops.convert_to_numpy(encoded)), list(state)
+
+    def step(self, tokens, encoded, source_ids, state):
+        """`(log-probabilities (B, V), new state, attention weights (B, S) or None)` for the previous tokens `(B,)`."""
+        import keras
+        from keras import ops
+
+        tokens = ops.reshape(ops.convert_to_tensor(np.asarray(tokens, np.int32)), (-1, 1))
+        out = self.decoder([tokens, encoded, ops.convert_to_tensor(np.asarray(source_ids, np.int32)), *state],
+                           training=False)
+        logits, rest = out[0], list(out[1:])
+        n_state = 2 if self.lstm else 1
+        new_state, weights = rest[:n_state], (rest[n_state] if len(rest) > n_state else None)
+        logp = keras.ops.convert_to_numpy(ops.log_softmax(logits[:, 0, :], axis=-1))
+        return logp, new_state, (None if weights is None else keras.ops.convert_to_numpy(weights[:, 0, :]))
+# --8<-- [end:step]
+
+
+# --8<-- [start:decode]
+def greedy_decode(stepper, source_ids, start_id: int, end_id: int, max_len: int):
+    """The most likely token at every step. Returns `(token lists without markers, attention (N, T, S) or None)`."""
+    source_ids = np.asarray(source_ids, np.int32)
+    n = len(source_ids)
+    encoded, state = stepper.encode(source_ids)
+    tokens = np.full(n, start_id, np.int32)
+    out, attn, done = [[] for _ in range(n)], [], np.zeros(n, bool)
+    for _ in range(max_len):
+        logp, state, weights = stepper.step(tokens, encoded, source_ids, state)
+        tokens = logp.argmax(-1).astype(np.int32)
+        if weights is not None:
+            attn.append(weights)
+        for i in np.nonzero(~done)[0]:
+            if tokens[i] == end_id:
+                done[i] = True
+            else:
+                out[i].append(int(tokens[i]))
+        if done.all():
+            break
+    return out, (np.stack(attn, 1) if attn else None)
+
+
+def length_penalty(length: int, alpha: float) -> float:
+    """GNMT's length normalisation ((5 + length) / 6) ** alpha; alpha = 0 compares plain sums of log-probabilities."""
+    return ((5 + length) / 6) ** alpha
+
+
+def beam_decode(stepper, source_ids, start_id: int, end_id: int, max_len: int, width: int = 4, alpha: float = 0.6):
+    """Beam search, one sentence at a time: keep the `width` best partial translations at every step.
+
+    A hypothesis ends when it writes `[end]`; the finished one with the best
+    `log p / length_penalty(length, alpha)` wins. Returns token lists without markers.
+    """
+    from keras import ops
+
+    results = []
+    for sentence in np.asarray(source_ids, np.int32):
+        src = sentence[None]
+        encoded, state = stepper.encode(src)
+        beams = [(0.0, [], state)]                       # (sum of log p, tokens, decoder state)
+        finished = []
+        for _ in range(max_len):
+            k = len(beams)
+            prev = np.array([b[1][-1] if b[1] else start_id for b in beams], np.int32)
+            states = [ops.concatenate([b[2][j] for b in beams], 0) for j in range(len(state))]
+            logp, new_state, _ = stepper.step(prev, ops.repeat(encoded, k, 0), np.repeat(src, k, 0), states)
+            candidates = []
+            for b, (score, toks, _) in enumerate(beams):
+                for t in np.argsort(logp[b])[::-1][:width]:
+                    candidates.append((score + float(logp[b, t]), toks + [int(t)], b))
+            candidates.sort(key=lambda c: c[0], reverse=True)
+            beams = []
+            for score, toks, b in candidates:
+                if toks[-1] == end_id:
+                    finished.append((score / length_penalty(len(toks), alpha), toks[:-1]))
+                else:
+                    beams.append((score, toks, [s[b:b + 1] for s in new_state]))
+                if len(beams) == width:
+                    break
+            best_open = max((s / length_penalty(len(t), alpha) for s, t, _ in beams), default=-np.inf)
+            if len(finished) >= width and max(f[0] for f in finished) >= best_open:
+                break
+            if not beams:
+                break
+        if not finished:                                  # nothing ended within max_len: take the best open one
+            finished = [(s / length_penalty(len(t), alpha), t) for s, t, _ in beams]
+        results.append(max(finished, key=lambda f: f[0])[1])
+    return results
+# --8<-- [end:decode]
+
+
+def ids_to_text(ids, vocabulary) -> str:
+    """Token ids back to a space-separated string, without padding and markers."""
+    return " ".join(vocabulary[i] for i in ids if i != 0 and vocabulary[i] not in (START, END))
+
+
+# --8<-- [start:bleu]
+def corpus_bleu(references, hypotheses) -> float:
+    """Corpus-level BLEU (0-100) of space-separated token strings, by `keras_hub.metrics.Bleu` (4-grams, no smoothing)."""
+    import keras_hub
+
+    metric = keras_hub.metrics.Bleu(max_order=4)
+    metric.update_state([[r] for r in references], list(hypotheses))
+    return 100 * float(metric.result())
+# --8<-- [end:bleu]

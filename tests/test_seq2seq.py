@@ -1,0 +1,114 @@
+"""The seq2seq machinery: vocabularies, teacher forcing, the three translators, greedy and beam decoding, BLEU."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from kerasbook import seq2seq as s2s
+
+
+def test_vectorizers_pad_mark_and_flag_unknown_words():
+    src, tgt = s2s.make_vectorizers(["the cat slept", "the dog ran"], ["고양이 는 잤다", "개 는 달렸다"], 5, 4)
+    ids = s2s.encode(src, ["the cat ran", "the fox slept"])
+    vocab = src.get_vocabulary()
+    assert ids.shape == (2, 5) and vocab[:2] == ["", "[UNK]"]
+    assert [vocab[i] for i in ids[0][:3]] == ["the", "cat", "ran"] and ids[0][3:].tolist() == [0, 0]
+    assert ids[1][1] == 1                                            # "fox" is out of vocabulary
+    t = s2s.encode(tgt, [f"{s2s.START} 고양이 는 잤다 {s2s.END}"])
+    assert t.shape == (1, 6)
+    din, dout = s2s.teacher_forcing(t)
+    tv = tgt.get_vocabulary()
+    assert [tv[i] for i in din[0][:4]] == [s2s.START, "고양이", "는", "잤다"]
+    assert [tv[i] for i in dout[0][:4]] == ["고양이", "는", "잤다", s2s.END]
+    assert s2s.ids_to_text(t[0], tv) == "고양이 는 잤다"
+
+
+def test_bleu_is_keras_hubs_and_matches_a_hand_calculation():
+    # 4 of 5 unigrams, 3 of 4 bigrams, 2 of 3 trigrams, 1 of 2 four-grams match; same length, so no brevity penalty.
+    expected = 100 * (4 / 5 * 3 / 4 * 2 / 3 * 1 / 2) ** 0.25
+    assert s2s.corpus_bleu(["선생님 은 책 을 읽었다"], ["선생님 은 책 을 읽는다"]) == pytest.approx(expected, rel=1e-5)
+    assert s2s.corpus_bleu(["a b c d"], ["a b c d"]) == pytest.approx(100)
+    # A shorter hypothesis pays the brevity penalty exp(1 - r / c).
+    bp = math.exp(1 - 6 / 5)
+    assert s2s.corpus_bleu(["a b c d e f"], ["a b c d e"]) == pytest.approx(100 * bp, rel=1e-5)
+
+
+@pytest.mark.parametrize("kind", s2s.KINDS)
+def test_translators_have_the_right_shapes_and_attention_only_where_named(kind):
+    model = s2s.build_translator(kind, 30, 40, units=8, embed=4)
+    out = model([np.ones((2, 7), np.int32), np.ones((2, 5), np.int32)])
+    assert tuple(out.shape) == (2, 5, 40)
+    names = {layer.name for layer in model.layers}
+    assert ("attention" in names) == (kind != "plain")
+    expected_rnn = keras.layers.LSTM if kind == "lstm_general" else keras.layers.GRU
+    assert isinstance(model.get_layer("encoder"), expected_rnn) and isinstance(model.get_layer("decoder"), expected_rnn)
+
+
+@pytest.fixture(scope="module")
+def reverser():
+    """An attentive translator trained to write its source backwards (a reordering task)."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(8)]
+    sources = [" ".join(rng.choice(words, rng.integers(3, 7))) for _ in range(1_200)]
+    targets = [" ".join(reversed(s.split())) for s in sources]
+    src, tgt = s2s.make_vectorizers(sources, targets, 6, 6)
+    x, y = s2s.encode(src, sources), s2s.encode(tgt, [f"{s2s.START} {t} {s2s.END}" for t in targets])
+    din, dout = s2s.teacher_forcing(y)
+    keras.utils.set_random_seed(1)
+    model = s2s.build_translator("gru_additive", src.vocabulary_size(), tgt.vocabulary_size(), units=48, embed=16)
+    s2s.compile_translator(model, learning_rate=1e-2)
+    history = model.fit([x, din], dout, batch_size=64, epochs=25, verbose=0)
+    assert history.history["token_accuracy"][-1] > 0.95
+    return model, src, tgt
+
+
+def test_greedy_and_beam_decode_a_learned_reordering(reverser):
+    model, src, tgt = reverser
+    vocab = tgt.get_vocabulary()
+    start, end = vocab.index(s2s.START), vocab.index(s2s.END)
+    sources = ["w1 w2 w3 w4", "w7 w0 w5", "w3 w3 w6 w1 w2"]
+    stepper = s2s.Stepper(model)
+    ids = s2s.encode(src, sources)
+    greedy, attention = s2s.greedy_decode(stepper, ids, start, end, 8)
+    texts = [s2s.ids_to_text(g, vocab) for g in greedy]
+    assert texts == [" ".join(reversed(s.split())) for s in sources]
+    # Attention rows are distributions over the source; padded source positions get no weight.
+    assert attention.shape[0] == 3 and np.allclose(attention.sum(-1), 1, atol=1e-5)
+    assert np.abs(attention[1, :, 3:]).max() < 1e-6
+    # Writing the source backwards, the first output word looks at the last source word.
+    assert attention[0, 0].argmax() == 3
+    beam = s2s.beam_decode(stepper, ids, start, end, 8, width=3)
+    assert [s2s.ids_to_text(b, vocab) for b in beam] == texts
+    assert s2s.beam_decode(stepper, ids, start, end, 8, width=1, alpha=0.0) == greedy   # width 1 is greedy
+
+
+def test_the_stepper_reproduces_the_teacher_forced_model(reverser):
+    model, src, tgt = reverser
+    vocab = tgt.get_vocabulary()
+    ids = s2s.encode(src, ["w5 w1 w0"])
+    target = s2s.encode(tgt, [f"{s2s.START} w0 w1 w5 {s2s.END}"])
+    din, _ = s2s.teacher_forcing(target)
+    full = keras.ops.convert_to_numpy(keras.ops.log_softmax(model([ids, din[:, :4]]), axis=-1))[0]
+    stepper = s2s.Stepper(model)
+    encoded, state = stepper.encode(ids)
+    for t in range(4):
+        logp, state, _ = stepper.step(din[:, t], encoded, ids, state)
+        np.testing.assert_allclose(logp[0], full[t], atol=1e-4)
+    assert vocab[int(full[3].argmax())] == s2s.END
+
+
+def test_token_accuracy_ignores_padding():
+    y_true = np.array([[3, 4, 0, 0]])
+    y_pred = np.zeros((1, 4, 5), np.float32)
+    y_pred[0, [0, 1, 2, 3], [3, 2, 0, 0]] = 1.0                  # first right, second wrong, padding "right"
+    metric = s2s.TokenAccuracy()
+    metric.update_state(y_true, y_pred)
+    assert float(metric.result()) == pytest.approx(0.5)
+
+
+def test_length_penalty():
+    assert s2s.length_penalty(1, 0.6) == pytest.approx(1.0)
+    assert s2s.length_penalty(7, 1.0) == pytest.approx(2.0)
+    assert s2s.length_penalty(30, 0.0) == 1.0
