@@ -121,7 +121,7 @@ def compile_translator(model, learning_rate: float = 3e-3, jit: bool = False):
     """Adam on cross-entropy that ignores padding (class 0), with the accuracy of the real tokens."""
     import keras
 
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
                   metrics=[TokenAccuracy()],
                   jit_compile=jit)

@@ -95,7 +95,11 @@ class GeneralAttention(ScoredAttention):
     def build(self, input_shape):
         query_shape, value_shape = input_shape[0], input_shape[1]
         key_shape = input_shape[2] if len(input_shape) > 2 else value_shape
-        self.w = self.add_weight(name="w", shape=(query_shape[-1], key_shape[-1]), initializer="glorot_uniform")
+        square = query_shape[-1] == key_shape[-1]
+        # Starting from W = I (plain dot scores) when the sizes allow it: a small random W
+        # scores every key about the same, and the decoder learns to ignore its attention.
+        self.w = self.add_weight(name="w", shape=(query_shape[-1], key_shape[-1]),
+                                 initializer="identity" if square else "glorot_uniform")
 
     def score(self, query, key):
         return ops.matmul(ops.matmul(query, self.w), ops.transpose(key, (0, 2, 1)))
