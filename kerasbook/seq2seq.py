@@ -213,45 +213,69 @@ def length_penalty(length: int, alpha: float) -> float:
 
 
 def beam_decode(stepper, source_ids, start_id: int, end_id: int, max_len: int, width: int = 4, alpha: float = 0.6):
-    """Beam search, one sentence at a time: keep the `width` best partial translations at every step.
+    """Beam search: keep the `width` best partial translations of every sentence at every step.
 
-    A hypothesis ends when it writes `[end]`; the finished one with the best
-    `log p / length_penalty(length, alpha)` wins. Returns token lists without markers.
+    All sentences and their beams go through the decoder together, as one batch
+    of `N * width` rows. A hypothesis ends when it writes `[end]`; the finished
+    one with the best `log p / length_penalty(length, alpha)` (length counting
+    `[end]`) wins. A sentence stops growing once it has `width` finished
+    hypotheses and none of its open ones could still beat the best of them on
+    the normalised score. Returns token lists without markers.
     """
     from keras import ops
 
-    results = []
-    for sentence in np.asarray(source_ids, np.int32):
-        src = sentence[None]
-        encoded, state = stepper.encode(src)
-        beams = [(0.0, [], state)]                       # (sum of log p, tokens, decoder state)
-        finished = []
-        for _ in range(max_len):
-            k = len(beams)
-            prev = np.array([b[1][-1] if b[1] else start_id for b in beams], np.int32)
-            states = [ops.concatenate([b[2][j] for b in beams], 0) for j in range(len(state))]
-            logp, new_state, _ = stepper.step(prev, ops.repeat(encoded, k, 0), np.repeat(src, k, 0), states)
-            candidates = []
-            for b, (score, toks, _) in enumerate(beams):
-                for t in np.argsort(logp[b])[::-1][:width]:
-                    candidates.append((score + float(logp[b, t]), toks + [int(t)], b))
-            candidates.sort(key=lambda c: c[0], reverse=True)
-            beams = []
-            for score, toks, b in candidates:
-                if toks[-1] == end_id:
-                    finished.append((score / length_penalty(len(toks), alpha), toks[:-1]))
-                else:
-                    beams.append((score, toks, [s[b:b + 1] for s in new_state]))
-                if len(beams) == width:
+    source_ids = np.asarray(source_ids, np.int32)
+    n, k = len(source_ids), width
+    encoded, state = stepper.encode(source_ids)
+    rows = np.repeat(np.arange(n), k)                      # row r of the batch belongs to sentence r // k
+    encoded, sources = ops.take(encoded, rows, axis=0), source_ids[rows]
+    state = [ops.take(s, rows, axis=0) for s in state]
+    scores = np.full((n, k), -np.inf)
+    scores[:, 0] = 0.0                                     # one live hypothesis to start with
+    tokens = np.full((n, k), start_id, np.int32)
+    history = np.zeros((n, k, 0), np.int32)
+    finished = [[] for _ in range(n)]
+    done = np.zeros(n, bool)
+    for _ in range(max_len):
+        logp, new_state, _ = stepper.step(tokens.reshape(-1), encoded, sources, state)
+        vocab = logp.shape[-1]
+        candidates = (scores[:, :, None] + logp.reshape(n, k, vocab)).reshape(n, k * vocab)
+        top = np.argsort(-candidates, axis=1)[:, : 2 * k]   # enough to refill k beams after some end
+        new_scores = np.full((n, k), -np.inf)
+        parents = np.zeros((n, k), np.int64)
+        new_tokens = np.full((n, k), end_id, np.int32)
+        for i in np.nonzero(~done)[0]:
+            kept = 0
+            for idx in top[i]:
+                score = candidates[i, idx]
+                if not np.isfinite(score):
                     break
-            best_open = max((s / length_penalty(len(t), alpha) for s, t, _ in beams), default=-np.inf)
-            if len(finished) >= width and max(f[0] for f in finished) >= best_open:
-                break
-            if not beams:
-                break
-        if not finished:                                  # nothing ended within max_len: take the best open one
-            finished = [(s / length_penalty(len(t), alpha), t) for s, t, _ in beams]
-        results.append(max(finished, key=lambda f: f[0])[1])
+                beam, token = divmod(int(idx), vocab)
+                if token == end_id:
+                    length = history.shape[2] + 1
+                    finished[i].append((score / length_penalty(length, alpha), history[i, beam].tolist()))
+                else:
+                    new_scores[i, kept], parents[i, kept], new_tokens[i, kept] = score, beam, token
+                    kept += 1
+                    if kept == k:
+                        break
+            best_open = max((new_scores[i, j] / length_penalty(history.shape[2] + 1, alpha)
+                             for j in range(kept)), default=-np.inf)
+            if kept == 0 or (len(finished[i]) >= k and max(f[0] for f in finished[i]) >= best_open):
+                done[i] = True
+                new_scores[i] = -np.inf
+        if done.all():
+            break
+        gather = (np.arange(n)[:, None] * k + parents).reshape(-1)
+        state = [ops.take(s, gather, axis=0) for s in new_state]
+        history = np.concatenate([history[np.arange(n)[:, None], parents], new_tokens[..., None]], axis=2)
+        scores, tokens = new_scores, new_tokens
+    results = []
+    for i in range(n):
+        if not finished[i]:                               # nothing ended within max_len: the best open one
+            j = int(np.argmax(scores[i]))
+            finished[i] = [(0.0, history[i, j].tolist())]
+        results.append(max(finished[i], key=lambda f: f[0])[1])
     return results
 # --8<-- [end:decode]
 

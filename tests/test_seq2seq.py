@@ -82,6 +82,8 @@ def test_greedy_and_beam_decode_a_learned_reordering(reverser):
     beam = s2s.beam_decode(stepper, ids, start, end, 8, width=3)
     assert [s2s.ids_to_text(b, vocab) for b in beam] == texts
     assert s2s.beam_decode(stepper, ids, start, end, 8, width=1, alpha=0.0) == greedy   # width 1 is greedy
+    # Decoding the sentences together gives what decoding each alone gives.
+    assert [s2s.beam_decode(stepper, ids[i:i + 1], start, end, 8, width=3)[0] for i in range(3)] == beam
 
 
 def test_the_stepper_reproduces_the_teacher_forced_model(reverser):
