@@ -1,0 +1,59 @@
+"""Chapter 12 benchmark: XLA on/off for a translator's training step, and decoding speed.
+
+* compile time, median step time and samples/s of a training step of the
+  GRU + additive attention translator (batch 64, 16 source and 14 target
+  tokens) with XLA on and off, and the mode `--xla auto` will therefore use;
+* sentences per second decoded greedily and by beam search (width 4), by an
+  untrained translator of the chapter's size on 256 builtin sentences (the
+  speed does not depend on the weights, only on the lengths decoded).
+
+Bars, on the builtin corpus within 12 minutes of wall time: the best attentive
+translator reaches corpus BLEU 90 on unseen sentences, and on the longest
+sentences it beats the plain seq2seq by at least 20 BLEU points.
+"""
+
+from __future__ import annotations
+
+CHAPTER_MODULE = "kerasbook.chapters.ch12_attention"
+BAR = {"checks": [{"metric": "best_bleu", "at_least": 90.0}, {"metric": "longest_bucket_gain", "at_least": 20.0}],
+       "wall_s_at_most": 12 * 60}
+
+
+def run(steps, quick, ship=False):
+    import time
+
+    import keras
+
+    from kerasbook import seq2seq as s2s
+    from kerasbook import training
+    from kerasbook.bench.common import record_decision
+    from kerasbook.chapters import ch12_attention as ch
+    from kerasbook.data import enko
+
+    cfg = ch.Config()
+    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
+    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, steps=steps), ship)
+    pairs = enko.draw_split(0, "bench", 256)
+    src, tgt = s2s.make_vectorizers([p["en"] for p in pairs], [p["ko_tokens"] for p in pairs], cfg.max_source,
+                                    cfg.max_target)
+    keras.utils.set_random_seed(0)
+    model = s2s.build_translator("gru_additive", src.vocabulary_size(), tgt.vocabulary_size(), cfg.units, cfg.embed)
+    translator = ch.Translator(model, src.get_vocabulary(), tgt.get_vocabulary(), cfg.max_source, cfg.max_target)
+    sentences = [p["en"] for p in pairs]
+    translator.greedy(sentences[:8])                                   # warm-up
+    start = time.perf_counter()
+    translator.greedy(sentences)
+    report["greedy_sentences_per_s"] = len(sentences) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    translator.beam(sentences, cfg.beam_width, cfg.length_alpha)
+    report["beam_sentences_per_s"] = len(sentences) / (time.perf_counter() - start)
+    return report
+
+
+def rows(report):
+    """Table rows `(label, value)` for the terminal."""
+    from kerasbook.bench.common import step_rows
+
+    return step_rows(report) + [("greedy decoding", f"{report['greedy_sentences_per_s']:.0f} sentences/s"),
+                                ("beam search, width 4", f"{report['beam_sentences_per_s']:.0f} sentences/s")]
