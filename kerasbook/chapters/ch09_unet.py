@@ -93,22 +93,11 @@ SPEC = register(DatasetSpec(
 # --8<-- [start:data]
 def load_builtin(cfg: Config, seed: int):
     """`{split: (images uint8 (N, 48, 48, 3), masks uint8 (N, 48, 48))}` from the TFDS builder, drawing order."""
-    import tensorflow_datasets as tfds
-
+    from kerasbook.data import generated_splits
     from kerasbook.datasets.segshapes.segshapes_dataset_builder import Builder, SegConfig
-    from kerasbook.training import cache_dir
 
-    config = SegConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, seed)
-    if config.name in Builder.builder_configs:
-        config = config.name          # TFDS refuses a custom config that shadows a named one
-    builder = Builder(config=config, data_dir=str(cache_dir() / "tfds"))
-    builder.download_and_prepare()
-    out = {}
-    for split in ("train", "validation", "test"):
-        arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, shuffle_files=False))
-        order = np.argsort(arrays["index"])
-        out[split] = (arrays["image"][order], arrays["segmentation_mask"][order][..., 0])
-    return out
+    splits = generated_splits(Builder, SegConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, seed))
+    return {k: (v["image"], v["segmentation_mask"][..., 0]) for k, v in splits.items()}
 
 
 def fold_trimap(trimap):

@@ -100,23 +100,12 @@ SPEC = register(DatasetSpec(
 
 # --8<-- [start:data]
 def load_builtin(cfg: Config, seed: int):
-    """`{split: (images uint8 (N, 64, 64, 3), labels int64 (N,), scene_dependent uint8 (N, 64, 64))}`."""
-    import tensorflow_datasets as tfds
-
+    """`{split: (images uint8 (N, 96, 96, 3), labels int64 (N,), scene_dependent uint8 (N, 96, 96))}`."""
+    from kerasbook.data import generated_splits
     from kerasbook.datasets.colorscenes.colorscenes_dataset_builder import Builder, SceneConfig
-    from kerasbook.training import cache_dir
 
-    config = SceneConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, seed)
-    if config.name in Builder.builder_configs:
-        config = config.name          # TFDS refuses a custom config that shadows a named one
-    builder = Builder(config=config, data_dir=str(cache_dir() / "tfds"))
-    builder.download_and_prepare()
-    out = {}
-    for split in ("train", "validation", "test"):
-        arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, shuffle_files=False))
-        order = np.argsort(arrays["index"])
-        out[split] = (arrays["image"][order], arrays["label"][order], arrays["scene_dependent"][order][..., 0])
-    return out
+    splits = generated_splits(Builder, SceneConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, seed))
+    return {k: (v["image"], v["label"], v["scene_dependent"][..., 0]) for k, v in splits.items()}
 
 
 def load_photos(size: int, data_dir=None, sizes=(300, 370), seed=0, name=FULL_NAME):

@@ -89,22 +89,13 @@ SPEC = register(DatasetSpec(
 # --8<-- [start:data]
 def load_builtin(cfg: Config, seed: int) -> dict:
     """`{split: list of {"en", "ko_tokens", "ko", "structure"}}` from the TFDS builder, in drawing order."""
-    import tensorflow_datasets as tfds
-
+    from kerasbook.data import generated_splits
     from kerasbook.datasets.enko_pairs.enko_pairs_dataset_builder import Builder, PairsConfig
-    from kerasbook.training import cache_dir
 
     config = PairsConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, cfg.heldout_size, seed)
-    if config.name in Builder.builder_configs:
-        config = config.name
-    builder = Builder(config=config, data_dir=str(cache_dir() / "tfds"))
-    builder.download_and_prepare()
-    out = {}
-    for split in ("train", "validation", "test", "heldout"):
-        arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, shuffle_files=False))
-        order = np.argsort(arrays["index"])
-        out[split] = [{k: arrays[k][i].decode() for k in ("en", "ko_tokens", "ko", "structure")} for i in order]
-    return out
+    splits = generated_splits(Builder, config, ("train", "validation", "test", "heldout"))
+    fields = ("en", "ko_tokens", "ko", "structure")
+    return {k: [{f: v[f][i].decode() for f in fields} for i in range(len(v["en"]))] for k, v in splits.items()}
 # --8<-- [end:data]
 
 

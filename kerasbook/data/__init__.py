@@ -78,3 +78,28 @@ def choose_source(spec: DatasetSpec, mode: str, data_dir: str | None, reachable=
     if mode == "full":
         raise UsageError(reason or f"the full {spec.name} data is not cached and cannot be downloaded; use --data builtin")
     return "builtin", f"note: full {spec.name} data unavailable ({reason or 'offline'}); using the builtin {spec.builtin}"
+
+
+def generated_splits(builder_cls, config, splits=("train", "validation", "test")) -> dict:
+    """`{split: {feature: array}}`: every example of one of the book's generated TFDS datasets.
+
+    The builder is prepared once under the book's cache (a configuration with
+    the name of one of its named configurations is passed by that name, since
+    TFDS refuses a custom one that shadows it), and each split is read whole
+    and put back in drawing order by its `index` feature.
+    """
+    import numpy as np
+    import tensorflow_datasets as tfds
+
+    from kerasbook.training import cache_dir
+
+    if config.name in builder_cls.builder_configs:
+        config = config.name
+    builder = builder_cls(config=config, data_dir=str(cache_dir() / "tfds"))
+    builder.download_and_prepare()
+    out = {}
+    for split in splits:
+        arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1, shuffle_files=False))
+        order = np.argsort(arrays["index"])
+        out[split] = {name: values[order] for name, values in arrays.items()}
+    return out
