@@ -28,7 +28,7 @@ end; `</s>` is predicted and counted, `<s>` never is.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 

@@ -237,7 +237,8 @@ def test_scene_dependent_mask_leaves_out_houses_trees_and_the_emblem():
     inside = dependent.astype(bool)
     near = np.minimum(d_sky, d_ground)[inside]
     assert (near <= cs.JITTER + 1e-3).mean() > 0.97          # the rest is the blended horizon line
-    assert (lab[..., 0][~inside] >= 0).all() and (~inside).sum() > 20
+    # Houses, trees and the emblem are left out: their pixels carry their own colours.
+    assert (~inside).sum() > 20 and (np.minimum(d_sky, d_ground)[~inside] > cs.JITTER).mean() > 0.5
 
 
 # ---------------------------------------------------------------- the run

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, register
+from kerasbook.data import DatasetSpec, register, tfds_data_dir, tfds_prepared
 from kerasbook.data import segshapes as sg
 
 CHAPTER = "ch09_unet"
@@ -73,19 +73,11 @@ class Config:
 # --8<-- [end:config]
 
 
-def _pets_available(data_dir):
-    from kerasbook.data import digits as dg
-
-    if any(dg.tfds_data_dir(data_dir).glob("oxford_iiit_pet/*/dataset_info.json")):
-        return True, ""
-    return False, f"Oxford-IIIT Pets is not prepared under {dg.tfds_data_dir(data_dir)}"
-
-
 SPEC = register(DatasetSpec(
     name="segmentation",
     builtin="scenes of discs, rods and triangles with exact masks (datasets/segshapes)",
     full="Oxford-IIIT Pets through tfds.load, the trimap folded to pet vs background",
-    full_available=_pets_available,
+    full_available=tfds_prepared("oxford_iiit_pet", "Oxford-IIIT Pets"),
     full_url="https://thor.robots.ox.ac.uk/datasets/pets/images.tar.gz",
 ))
 
@@ -111,7 +103,6 @@ def load_pets(size: int, data_dir=None, val_fraction=0.1, seed=0):
     import tensorflow as tf
     import tensorflow_datasets as tfds
 
-    from kerasbook.data import digits as dg
 
     def prepare(example):
         image = tf.image.resize(example["image"], (size, size), method="bilinear")
@@ -123,7 +114,7 @@ def load_pets(size: int, data_dir=None, val_fraction=0.1, seed=0):
         parts = list(tfds.as_numpy(ds.map(prepare).batch(1_000)))
         return np.concatenate([p[0] for p in parts]), fold_trimap(np.concatenate([p[1] for p in parts]))
 
-    train, test = tfds.load("oxford_iiit_pet", split=["train", "test"], data_dir=str(dg.tfds_data_dir(data_dir)))
+    train, test = tfds.load("oxford_iiit_pet", split=["train", "test"], data_dir=str(tfds_data_dir(data_dir)))
     (x, y), (xt, yt) = arrays(train), arrays(test)
     order = np.random.default_rng(seed).permutation(len(x))
     n_val = max(1, int(len(x) * val_fraction))

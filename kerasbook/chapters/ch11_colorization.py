@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, register
+from kerasbook.data import DatasetSpec, register, tfds_data_dir, tfds_prepared
 from kerasbook.data import colorscenes as cs
 
 CHAPTER = "ch11_colorization"
@@ -81,19 +81,11 @@ class Config:
 # --8<-- [end:config]
 
 
-def _full_available(data_dir):
-    from kerasbook.data import digits as dg
-
-    if any(dg.tfds_data_dir(data_dir).glob(f"{FULL_NAME}/*/dataset_info.json")):
-        return True, ""
-    return False, f"{FULL_NAME} is not prepared under {dg.tfds_data_dir(data_dir)}"
-
-
 SPEC = register(DatasetSpec(
     name="colorization",
     builtin="landscapes whose sky and ground colours depend on the scene class (datasets/colorscenes)",
     full="tf_flowers (3,670 photos of 5 kinds of flower) through tfds.load, resized",
-    full_available=_full_available,
+    full_available=tfds_prepared(FULL_NAME, FULL_NAME),
     full_url="https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",
 ))
 
@@ -116,14 +108,13 @@ def load_photos(size: int, data_dir=None, sizes=(300, 370), seed=0, name=FULL_NA
     import tensorflow as tf
     import tensorflow_datasets as tfds
 
-    from kerasbook.data import digits as dg
 
     def prepare(image, label):
         image = tf.image.resize(image, (size, size), method="area", antialias=True)
         return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8), label
 
     ds, info = tfds.load(name, split="train", as_supervised=True, with_info=True,
-                         data_dir=str(dg.tfds_data_dir(data_dir)))
+                         data_dir=str(tfds_data_dir(data_dir)))
     parts = list(tfds.as_numpy(ds.map(prepare).batch(500)))
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts]).astype(np.int64)

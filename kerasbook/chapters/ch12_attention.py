@@ -396,7 +396,7 @@ def _train(argv):
                                    source_vocabulary=src_v.vocabulary_size(),
                                    target_vocabulary=tgt_v.vocabulary_size()),
                info=infos[main], final=final, seconds=seconds, results=results)
-    print(f"BLEU: " + ", ".join(f"{NAMES[k]} {r['bleu']:.1f}" for k, r in results.items())
+    print("BLEU: " + ", ".join(f"{NAMES[k]} {r['bleu']:.1f}" for k, r in results.items())
           + f"; XLA {'on' if run.jit else 'off'}; wrote {out}")
     return 0
 

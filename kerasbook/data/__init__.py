@@ -45,6 +45,24 @@ def register(spec: DatasetSpec) -> DatasetSpec:
     return spec
 
 
+def tfds_data_dir(data_dir=None):
+    """Where TFDS keeps prepared datasets: `--data-dir`, `$TFDS_DATA_DIR`, or `~/tensorflow_datasets`."""
+    import os
+    from pathlib import Path
+
+    return Path(data_dir or os.environ.get("TFDS_DATA_DIR", "~/tensorflow_datasets")).expanduser()
+
+
+def tfds_prepared(name: str, title: str):
+    """A `DatasetSpec.full_available` for TFDS dataset `name`: is it already prepared under the data folder?"""
+    def available(data_dir):
+        if any(tfds_data_dir(data_dir).glob(f"{name}/*/dataset_info.json")):
+            return True, ""
+        return False, f"{title} is not prepared under {tfds_data_dir(data_dir)}"
+
+    return available
+
+
 def network_reachable(url: str, timeout: float = 3.0) -> bool:
     """Can we open a TCP connection to the host of `url` within `timeout` seconds?"""
     from urllib.parse import urlparse

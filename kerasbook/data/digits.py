@@ -12,11 +12,10 @@ same in every run whatever `--seed` says. See `datasets/digits/README.md`.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
-from kerasbook.data import DatasetSpec, register
+from kerasbook.data import DatasetSpec, register, tfds_data_dir, tfds_prepared
 
 SIZE = 28                   # MNIST's side; the 784 of 784-64-10 is 28 * 28
 SPLIT_SEED = 0              # the builtin train/validation/test split never moves
@@ -56,13 +55,6 @@ def load_builtin():
     return {name: (images[idx], labels[idx]) for name, idx in stratified_split(labels).items()}
 
 
-def tfds_data_dir(data_dir=None) -> Path:
-    """Where TFDS keeps prepared datasets: `--data-dir`, `$TFDS_DATA_DIR`, or `~/tensorflow_datasets`."""
-    import os
-
-    return Path(data_dir or os.environ.get("TFDS_DATA_DIR", "~/tensorflow_datasets")).expanduser()
-
-
 def mnist_prepared(data_dir=None) -> bool:
     """Has TFDS already prepared MNIST under the data folder (so no download is needed)?"""
     return any(tfds_data_dir(data_dir).glob("mnist/*/dataset_info.json"))
@@ -94,16 +86,10 @@ def load_mnist(data_dir=None, val_size: int = MNIST_VAL_SIZE):
     }
 
 
-def _mnist_available(data_dir):
-    if mnist_prepared(data_dir):
-        return True, ""
-    return False, f"MNIST is not prepared under {tfds_data_dir(data_dir)}"
-
-
 SPEC = register(DatasetSpec(
     name="digits",
     builtin="handwritten digits bundled with scikit-learn (1,797 images, 8x8 upsampled to 28x28)",
     full="MNIST (70,000 handwritten digits, 28x28) through tfds.load",
-    full_available=_mnist_available,
+    full_available=tfds_prepared("mnist", "MNIST"),
     full_url=MNIST_URL,
 ))
