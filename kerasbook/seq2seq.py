@@ -33,18 +33,19 @@ KINDS = ("plain", "gru_additive", "lstm_general")
 
 
 # --8<-- [start:vocab]
-def make_vectorizers(sources, targets, max_source: int, max_target: int):
+def make_vectorizers(sources, targets, max_source: int, max_target: int, max_tokens: int | None = None):
     """Keras `TextVectorization` layers for space-separated tokens, fitted on the training text.
 
-    Index 0 is padding and 1 is `[UNK]` (out of vocabulary). The target
-    vocabulary also holds `[start]` and `[end]`; target sequences are
-    `max_target + 2` long (the sentence with both markers).
+    Index 0 is padding and 1 is `[UNK]` (out of vocabulary, or beyond the
+    `max_tokens` most frequent, counting those two). The target vocabulary
+    also holds `[start]` and `[end]`; target sequences are `max_target + 2`
+    long (the sentence with both markers).
     """
     import keras
 
     def layer(length, texts, name):
-        v = keras.layers.TextVectorization(standardize=None, split="whitespace", output_mode="int",
-                                           output_sequence_length=length, name=name)
+        v = keras.layers.TextVectorization(max_tokens=max_tokens, standardize=None, split="whitespace",
+                                           output_mode="int", output_sequence_length=length, name=name)
         v.adapt(list(texts))
         return v
 
@@ -125,6 +126,38 @@ def compile_translator(model, learning_rate: float = 3e-3, jit: bool = False):
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
                   metrics=[TokenAccuracy()],
                   jit_compile=jit)
+
+
+# --8<-- [start:lm]
+def build_language_model(vocab: int, units: int = 128, embed: int = 64):
+    """A GRU language model, the decoder without an encoder: ids (B, T) -> next-token logits (B, T, vocab).
+
+    Trained like the translators' decoder (teacher forcing on `[start] sentence [end]`),
+    it reads the whole sentence so far, where an n-gram model reads only the last n - 1 tokens.
+    """
+    import keras
+    from keras import layers
+
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    x = layers.Embedding(vocab, embed, mask_zero=True, name="embedding")(tokens)
+    x = layers.GRU(units, return_sequences=True, name="gru")(x)
+    return keras.Model(tokens, layers.Dense(vocab, name="logits")(x), name="gru_language_model")
+
+
+def perplexity(model, inputs: np.ndarray, targets: np.ndarray, batch_size: int = 256) -> float:
+    """exp of the mean cross-entropy per real target token (padding, id 0, is left out)."""
+    total, count = 0.0, 0
+    for i in range(0, len(inputs), batch_size):
+        logits = keras.ops.convert_to_numpy(model(inputs[i:i + batch_size], training=False)).astype(np.float64)
+        y = targets[i:i + batch_size]
+        logits -= logits.max(axis=-1, keepdims=True)
+        log_p = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        picked = np.take_along_axis(log_p, y[..., None].astype(np.int64), axis=-1)[..., 0]
+        real = y != 0
+        total -= picked[real].sum()
+        count += int(real.sum())
+    return float(np.exp(total / count))
+# --8<-- [end:lm]
 
 
 # --8<-- [start:step]

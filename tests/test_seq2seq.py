@@ -114,3 +114,20 @@ def test_length_penalty():
     assert s2s.length_penalty(1, 0.6) == pytest.approx(1.0)
     assert s2s.length_penalty(7, 1.0) == pytest.approx(2.0)
     assert s2s.length_penalty(30, 0.0) == 1.0
+
+
+def test_language_model_perplexity_is_exp_of_keras_cross_entropy_on_real_tokens():
+    keras.utils.set_random_seed(3)
+    model = s2s.build_language_model(12, units=8, embed=4)
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 12, (5, 7)).astype("int32")
+    y = rng.integers(1, 12, (5, 7)).astype("int32")
+    x[2, 4:] = y[2, 4:] = 0                                          # a shorter sentence, padded
+    x[4, 2:] = y[4, 2:] = 0
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    expected = math.exp(float(loss(y, model(x))))                   # keras' mean over the unmasked tokens
+    assert s2s.perplexity(model, x, y, batch_size=2) == pytest.approx(expected, rel=1e-5)
+    assert model(x).shape == (5, 7, 12)
+    logits = model.get_layer("logits")                              # a model that guesses uniformly: perplexity V
+    logits.set_weights([np.zeros_like(w) for w in logits.get_weights()])
+    assert s2s.perplexity(model, x, y) == pytest.approx(12, rel=1e-6)

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -72,17 +74,55 @@ class Config:
     length_alpha: float = 0.6       # beam search's length penalty exponent
     beam_sentences: int = 1_000     # test sentences also decoded by beam search
     translators: tuple = ("plain", "gru_additive", "lstm_general")
+    vocab_size: int | None = None   # keep only the most frequent tokens (None: all of them)
+    lm_epochs: int = 6              # the GRU language model set beside the n-gram models
+    word_dim: int = 32              # word-embedding size of skip-gram and CBOW
+    word_window: int = 2            # context words on each side
+    word_negatives: int = 4         # negative samples per real (word, context) pair
+    word_epochs: int = 2
 
     def quick(self) -> "Config":
         """A short preset that still shows the point."""
         return dataclasses.replace(self, train_size=5_000, val_size=200, test_size=300, heldout_size=200,
-                                   epochs=6, beam_sentences=300)
+                                   epochs=6, beam_sentences=300, lm_epochs=4)
+
+    def full(self) -> "Config":
+        """Sizes for real sentence pairs (`--data full`): shorter sentences, a capped vocabulary, no held-out structures."""
+        return dataclasses.replace(self, train_size=30_000, val_size=1_000, test_size=1_000, heldout_size=0,
+                                   max_source=20, max_target=20, vocab_size=10_000, epochs=10)
 # --8<-- [end:config]
+
+
+FULL_URL = "https://storage.googleapis.com/download.tensorflow.org/data/spa-eng.zip"   # keras-io's pairs
+PUNCTUATION = re.compile(r"([.,!?¿¡\"“”:;()])")
+
+
+def pairs_file(data_dir=None):
+    """The pairs file to read: the largest `*.txt` / `*.tsv` in `--data-dir` (files named `_*`, such as
+    an archive's `_about.txt`, left out), or the `spa.txt` that `keras.utils.get_file` cached."""
+    if data_dir:
+        found = [p for ext in ("txt", "tsv") for p in Path(data_dir).glob(f"*.{ext}") if not p.name.startswith("_")]
+        return max(found, key=lambda p: p.stat().st_size) if found else None
+    cached = Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser() / "datasets"
+    hits = sorted(cached.glob("spa-eng*/**/spa.txt"))
+    return hits[0] if hits else None
+
+
+def _full_available(data_dir):
+    if pairs_file(data_dir) is not None:
+        return True, ""
+    if data_dir:
+        raise cli.UsageError(f"--data-dir {data_dir} holds no .txt or .tsv file of 'source<TAB>target' lines")
+    return False, "the spa-eng sentence pairs are not cached; pass --data-dir DIR with a tab-separated pairs file"
 
 
 SPEC = register(DatasetSpec(
     name="translation",
     builtin="English -> Korean sentence pairs from a grammar (datasets/enko_pairs)",
+    full="tab-separated sentence pairs: keras-io's English-Spanish spa-eng through keras.utils.get_file, or any "
+         "'source<TAB>target' file in --data-dir (such as manythings.org's Korean kor.txt)",
+    full_available=_full_available,
+    full_url=FULL_URL,
 ))
 
 
@@ -96,6 +136,47 @@ def load_builtin(cfg: Config, seed: int) -> dict:
     splits = generated_splits(Builder, config, ("train", "validation", "test", "heldout"))
     fields = ("en", "ko_tokens", "ko", "structure")
     return {k: [{f: v[f][i].decode() for f in fields} for i in range(len(v["en"]))] for k, v in splits.items()}
+
+
+def detokenize(tokens: str) -> str:
+    """Tokens back to text: punctuation joins the word before it ("hola , tom !" -> "hola, tom!")."""
+    return re.sub(r" ([.,!?:;)”])", r"\1", tokens)
+
+
+def tokenize(text: str) -> str:
+    """Real text as space-separated tokens: lower case, punctuation split off ("Hi, Tom!" -> "hi , tom !")."""
+    return " ".join(PUNCTUATION.sub(r" \1 ", text.lower()).split())
+
+
+def load_full(cfg: Config, data_dir, seed: int) -> dict:
+    """Real sentence pairs in the builtin data's shape (the target side under the keys "ko_tokens" and "ko"),
+    cut to `max_source` / `max_target` tokens and split by a seeded shuffle; no held-out structures."""
+    from kerasbook.data.enko import read_tsv_pairs
+
+    path = pairs_file(data_dir)
+    if path is None:
+        import keras
+
+        keras.utils.get_file("spa-eng.zip", FULL_URL, extract=True)
+        path = pairs_file(None)
+        if path is None:
+            raise cli.UsageError("the downloaded archive holds no spa.txt; pass --data-dir DIR with a pairs file")
+    try:
+        pairs = read_tsv_pairs(path)
+    except ValueError as err:
+        raise cli.UsageError(f"{err}; fix or remove that line") from None
+    examples = [{"en": tokenize(a), "ko_tokens": tokenize(b), "ko": b, "structure": ""} for a, b in pairs]
+    examples = [e for e in examples if 0 < len(e["en"].split()) <= cfg.max_source
+                and 0 < len(e["ko_tokens"].split()) <= cfg.max_target]
+    n_val = min(cfg.val_size, len(examples) // 10)
+    n_test = min(cfg.test_size, len(examples) // 10)
+    if len(examples) - n_val - n_test < cfg.batch_size:
+        raise cli.UsageError(f"{path} has only {len(examples)} usable pairs (at most {cfg.max_source} and "
+                             f"{cfg.max_target} tokens); give a larger file")
+    order = np.random.default_rng(seed).permutation(len(examples))
+    pick = lambda idx: [examples[i] for i in idx]                                   # noqa: E731
+    return {"test": pick(order[:n_test]), "validation": pick(order[n_test:n_test + n_val]),
+            "train": pick(order[n_test + n_val:][: cfg.train_size]), "heldout": []}
 # --8<-- [end:data]
 
 
@@ -210,6 +291,129 @@ def train_translator(kind, data, vocab, cfg, run, out):
     return translator, history, info
 
 
+# --8<-- [start:language_models]
+NGRAMS = {
+    "bigram, add-one": dict(n=2, smoothing="add-k", k=1.0),
+    "bigram, add-0.01": dict(n=2, smoothing="add-k", k=0.01),
+    "trigram, add-0.01": dict(n=3, smoothing="add-k", k=0.01),
+    "bigram, Kneser-Ney": dict(n=2, smoothing="kneser-ney"),
+}
+NEURAL_LM = "GRU language model"
+
+
+def language_models(texts: dict, tgt_v, cfg: Config, run, out) -> dict:
+    """Perplexity on the unseen target sentences of the n-gram models and of a small GRU language model.
+
+    `texts` holds the "train", "validation" and "test" target sentences. Both
+    kinds of model see the same tokens: any the vocabulary does not keep is
+    `<unk>` to the n-gram models, as it is `[UNK]` to the GRU.
+    """
+    import keras
+    import tensorflow as tf
+
+    from kerasbook import seq2seq as s2s
+    from kerasbook import training
+    from kerasbook.ngram import UNK, NGramLM
+
+    known = set(tgt_v.get_vocabulary())
+    plain = {k: [" ".join(w if w in known else UNK for w in t.split()) for t in v] for k, v in texts.items()}
+    perplexity = {name: NGramLM(**kw).fit(plain["train"]).perplexity(plain["test"]) for name, kw in NGRAMS.items()}
+
+    def ids(split):
+        return s2s.teacher_forcing(s2s.encode(tgt_v, [f"{s2s.START} {t} {s2s.END}" for t in texts[split]]))
+
+    (x, y), (xv, yv), (xt, yt) = ids("train"), ids("validation"), ids("test")
+    with run.strategy.scope():
+        model = s2s.build_language_model(tgt_v.vocabulary_size(), cfg.units, cfg.embed)
+        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate, clipnorm=1.0),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+                      jit_compile=run.jit)
+    steps = len(x) // cfg.batch_size
+    train_ds = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=run.seed)
+                .batch(cfg.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    val_ds = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(256)
+    model, history = training.fit(model, train_ds, val_ds, epochs=cfg.lm_epochs, out=out, info=run.run_info(),
+                                  train_examples=steps * cfg.batch_size, verbose=run.verbose())
+    perplexity[NEURAL_LM] = s2s.perplexity(model, xt, yt)
+    return {"perplexity": perplexity, "vocabulary": tgt_v.vocabulary_size(),
+            "test_tokens": int((yt != 0).sum()), "params": model.count_params()}
+# --8<-- [end:language_models]
+
+
+# --8<-- [start:word_vectors]
+QUERIES = ("apple", "book", "teacher", "park", "cat", "quickly")
+
+
+def noun_kinds(index) -> dict:
+    """`{noun: kind}` of the grammar's one-word nouns that are in `index`."""
+    from kerasbook.data.enko import NOUNS
+
+    return {en: kind for kind, pairs in NOUNS.items() for en, _ in pairs if " " not in en and en in index}
+
+
+def tense_analogies(index) -> list:
+    """`(a, b, c, d)`: "a is to b as c is to d" for every ordered pair of verbs whose present (he ...s) and past
+    forms differ: sells : sold :: writes : wrote."""
+    from kerasbook.data.enko import VERBS
+
+    forms = [(v.third, v.past) for v in VERBS if v.third != v.past and v.third in index and v.past in index]
+    return [(a, b, c, d) for a, b in forms for c, d in forms if a != c]
+
+
+def same_kind_share(vectors, words, kinds: dict, k: int = 5) -> float:
+    """Mean share of each noun's `k` nearest nouns (cosine) that are of its own kind."""
+    from kerasbook.embeddings import normalise
+
+    nouns = list(kinds)
+    unit = normalise(np.stack([vectors[words.index(w)] for w in nouns]))
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -np.inf)
+    top = np.argsort(-sims, axis=1)[:, :k]
+    return float(np.mean([[kinds[nouns[j]] == kinds[nouns[i]] for j in row] for i, row in enumerate(top)]))
+
+
+def word_vectors(sentences, cfg: Config, seed: int, verbose=1) -> dict:
+    """Train skip-gram (negative sampling) and CBOW on `sentences`; neighbours, analogies and grouping of each."""
+    import keras
+
+    from kerasbook import embeddings as E
+
+    words, counts = E.vocabulary(sentences)
+    index = {w: i for i, w in enumerate(words)}
+    keras.utils.set_random_seed(seed)
+    t, c, y = E.skipgram_pairs(sentences, index, cfg.word_window, cfg.word_negatives, counts, seed)
+    skipgram = E.build_skipgram(len(words), cfg.word_dim)
+    skipgram.compile(optimizer=keras.optimizers.Adam(5e-3), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    skipgram.fit([t, c], y, batch_size=1024, epochs=cfg.word_epochs, verbose=verbose)
+    context, middle = E.cbow_examples(sentences, index, cfg.word_window)
+    cbow = E.build_cbow(len(words), cfg.word_dim)
+    cbow.compile(optimizer=keras.optimizers.Adam(5e-3),
+                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    cbow.fit(context, middle, batch_size=256, epochs=cfg.word_epochs, verbose=verbose)
+
+    kinds, analogies = noun_kinds(index), tense_analogies(index)
+    vectors = {"skip-gram": skipgram.get_layer("word_embedding").get_weights()[0],
+               "CBOW": cbow.get_layer("word_embedding").get_weights()[0]}
+    report = {"words": len(words) - 1, "skipgram_pairs": int(y.sum()), "cbow_examples": len(middle),
+              "nouns": len(kinds), "analogies": len(analogies), "models": {}}
+    if kinds:
+        sizes = {k: sum(v == k for v in kinds.values()) for k in set(kinds.values())}
+        report["same_kind_share_one_hot"] = float(np.mean([(sizes[k] - 1) / (len(kinds) - 1)
+                                                           for k in kinds.values()]))
+    for name, v in vectors.items():
+        found = [E.analogy(v, words, a, b, c, k=5) for a, b, c, _ in analogies]
+        r = {"neighbours": {q: E.nearest(v, words, q, k=5) for q in QUERIES if q in index}}
+        if analogies:
+            r["analogy_top1"] = float(np.mean([f[0][0] == q[3] for f, q in zip(found, analogies)]))
+            r["analogy_top5"] = float(np.mean([q[3] in [w for w, _ in f] for f, q in zip(found, analogies)]))
+            r["examples"] = [[*q, f[0][0]] for f, q in zip(found, analogies)][:: max(1, len(analogies) // 6)][:6]
+        if kinds:
+            r["same_kind_share"] = same_kind_share(v, words, kinds)
+        report["models"][name] = r
+    return {"report": report, "vectors": vectors, "words": words, "kinds": kinds}
+# --8<-- [end:word_vectors]
+
+
 # --8<-- [start:figures]
 def heatmap(ax, weights, source: str, target: str):
     """One alignment: rows are the Korean tokens written, columns the English tokens read."""
@@ -274,6 +478,56 @@ def curves_figure(path, histories: dict):
     plt.close(fig)
 
 
+def perplexity_figure(path, perplexity: dict):
+    import matplotlib.pyplot as plt
+
+    names = list(perplexity)
+    fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(names) + 1.2))
+    colours = ["tab:orange" if n == NEURAL_LM else "tab:blue" for n in names]
+    ax.barh(names, [perplexity[n] for n in names], color=colours)
+    for i, n in enumerate(names):
+        ax.text(perplexity[n], i, f" {perplexity[n]:.1f}", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("perplexity on unseen sentences (lower is better)")
+    ax.set_xlim(0, max(perplexity.values()) * 1.15)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def embeddings_figure(path, vectors: dict, words: list, kinds: dict):
+    """The nouns' vectors projected on their two main directions (PCA), coloured by kind, for each model;
+    then the cosine similarities of a few nouns (one-hot vectors would make this the identity)."""
+    import matplotlib.pyplot as plt
+
+    from kerasbook.embeddings import normalise
+
+    nouns = list(kinds)
+    names = sorted(set(kinds.values()))
+    colour = {k: plt.cm.tab10(i) for i, k in enumerate(names)}
+    fig, axes = plt.subplots(1, len(vectors) + 1, figsize=(5.2 * (len(vectors) + 1), 4.6))
+    for ax, (name, v) in zip(axes, vectors.items()):
+        x = normalise(np.stack([v[words.index(w)] for w in nouns]))
+        x = x - x.mean(axis=0)
+        xy = x @ np.linalg.svd(x, full_matrices=False)[2][:2].T
+        for kind in names:
+            idx = [i for i, w in enumerate(nouns) if kinds[w] == kind]
+            ax.scatter(xy[idx, 0], xy[idx, 1], s=14, color=colour[kind], label=kind)
+        for i in range(0, len(nouns), 4):
+            ax.annotate(nouns[i], xy[i], fontsize=6, alpha=0.8)
+        ax.set_title(f"{name}: nouns on their two main directions", fontsize=9)
+        ax.legend(fontsize=7, markerscale=1.2)
+    picks = [w for kind in names[:4] for w in [n for n in nouns if kinds[n] == kind][:3]]
+    v = normalise(np.stack([vectors["skip-gram"][words.index(w)] for w in picks]))
+    axes[-1].imshow(v @ v.T, cmap="coolwarm", vmin=-1, vmax=1)
+    axes[-1].set_xticks(range(len(picks)), picks, rotation=60, ha="right", fontsize=7)
+    axes[-1].set_yticks(range(len(picks)), picks, fontsize=7)
+    axes[-1].set_title("skip-gram cosine similarity (one-hot: the identity)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 INITIALS = "g kk n d tt r m b pp s ss - j jj ch k t p h".split()
 VOWELS = "a ae ya yae eo e yeo ye o wa wae oe yo u wo we wi yu eu ui i".split()
 FINALS = [""] + "k k ks n nj nh t l lk lm lb ls lt lp lh m p ps t t ng t t k t p t".split()
@@ -309,28 +563,39 @@ def _train(argv):
     from kerasbook import runs
     from kerasbook import seq2seq as s2s
 
+    def add_arguments(parser):
+        parser.add_argument("--translators", default=None,
+                            help=f"comma-separated translators to train (default: all of {','.join(NAMES)})")
+
     def validate(args, cfg, sources):
-        unknown = set(cfg.translators) - set(NAMES)
+        chosen = args.translators.split(",") if args.translators else cfg.translators
+        unknown = set(chosen) - set(NAMES)
         if unknown:
             raise cli.UsageError(f"unknown translator {sorted(unknown)[0]!r}; choose from {', '.join(NAMES)}")
 
-    run = runs.setup(argv, chapter=CHAPTER, prog=PROG, specs=(SPEC,), config=Config(), validate=validate,
+    def config(sources):
+        return Config().full() if sources.get("translation") == "full" else Config()
+
+    run = runs.setup(argv, chapter=CHAPTER, prog=PROG, specs=(SPEC,), config=config, validate=validate,
                      description="Translate English into Korean word order with and without attention (chapter 12).",
                      measure=lambda run: measure_step_times(run.cfg, steps=5),
-                     data_dir_hint="chapter 12 has no full dataset yet; leave --data-dir out")
+                     add_arguments=add_arguments,
+                     data_dir_hint="give a folder holding a tab-separated pairs file (source<TAB>target per line)")
+    if run.args.translators:
+        run.cfg = dataclasses.replace(run.cfg, translators=tuple(dict.fromkeys(run.args.translators.split(","))))
     cfg, out = run.cfg, run.out
     figs = out / "figures"
 
     start = time.perf_counter()
-    splits = load_builtin(cfg, run.seed)
+    splits = load_builtin(cfg, run.seed) if run.source == "builtin" else load_full(cfg, run.args.data_dir, run.seed)
     train, val, test, heldout = (splits[k] for k in ("train", "validation", "test", "heldout"))
     seconds = {"data": time.perf_counter() - start}
     run.require_batch(len(train), "training pairs")
     src_v, tgt_v = s2s.make_vectorizers([p["en"] for p in train], [p["ko_tokens"] for p in train],
-                                        cfg.max_source, cfg.max_target)
-    print(f"data: {len(train)} train / {len(val)} validation / {len(test)} test / {len(heldout)} held-out-structure "
-          f"pairs; vocabularies {src_v.vocabulary_size()} English and {tgt_v.vocabulary_size()} Korean tokens "
-          f"({seconds['data']:.0f}s)")
+                                        cfg.max_source, cfg.max_target, cfg.vocab_size)
+    print(f"data: {run.source}, {len(train)} train / {len(val)} validation / {len(test)} test / {len(heldout)} "
+          f"held-out-structure pairs; vocabularies {src_v.vocabulary_size()} source and {tgt_v.vocabulary_size()} "
+          f"target tokens ({seconds['data']:.0f}s)")
 
     results, histories, translators, infos = {}, {}, {}, {}
     refs = [p["ko_tokens"] for p in test]
@@ -351,7 +616,7 @@ def _train(argv):
         beam_s = time.perf_counter() - t
         r = {
             "bleu": s2s.corpus_bleu(refs, hyps),
-            "bleu_heldout_structures": s2s.corpus_bleu([p["ko_tokens"] for p in heldout], held_hyps),
+            "bleu_heldout_structures": s2s.corpus_bleu([p["ko_tokens"] for p in heldout], held_hyps) if heldout else None,
             "bleu_by_length": bleu_by_length(refs, hyps, lengths),
             "exact_match": float(np.mean([h == r_ for h, r_ in zip(hyps, refs)])),
             "beam_sentences": n_beam,
@@ -364,12 +629,33 @@ def _train(argv):
         }
         results[kind], histories[kind], translators[kind], infos[kind] = r, history, translator, info
         seconds[f"evaluate {kind}"] = time.perf_counter() - t_eval
+        held = "" if not heldout else f"; held-out structures {r['bleu_heldout_structures']:.1f}"
         print(f"  {NAMES[kind]}: BLEU {r['bleu']:.1f} (greedy), {r['bleu_beam']:.1f} with beam {cfg.beam_width} on "
-              f"{n_beam}; held-out structures {r['bleu_heldout_structures']:.1f}; longest sentences "
-              f"{r['bleu_by_length'][-1] or 0:.1f}")
+              f"{n_beam}{held}; longest sentences {r['bleu_by_length'][-1] or 0:.1f}")
+
+    print("language models: n-gram counts and a GRU, perplexity on the unseen target sentences ...", flush=True)
+    t = time.perf_counter()
+    lm = language_models({"train": [p["ko_tokens"] for p in train], "validation": [p["ko_tokens"] for p in val],
+                          "test": refs}, tgt_v, cfg, run, out / "language_model")
+    seconds["language models"] = time.perf_counter() - t
+    print("  perplexity: " + ", ".join(f"{k} {v:.1f}" for k, v in lm["perplexity"].items()))
+    print("word vectors: skip-gram with negative sampling and CBOW on the source sentences ...", flush=True)
+    t = time.perf_counter()
+    wv = word_vectors([p["en"] for p in train], cfg, run.seed, verbose=run.verbose())
+    seconds["word vectors"] = time.perf_counter() - t
+    for name, r in wv["report"]["models"].items():
+        shown = "; ".join(f"{q} -> {', '.join(w for w, _ in n[:3])}" for q, n in list(r["neighbours"].items())[:3])
+        extra = f"; tense analogies {r['analogy_top1']:.0%} top-1" if "analogy_top1" in r else ""
+        print(f"  {name}: {shown}{extra}")
+    emb_dir = out / "word_vectors"
+    emb_dir.mkdir(parents=True, exist_ok=True)
+    for name, v in wv["vectors"].items():                        # the embedding projector's format
+        np.savetxt(emb_dir / f"{name.lower().replace('-', '')}_vectors.tsv", v[1:], delimiter="\t", fmt="%.5f")
+    (emb_dir / "words.tsv").write_text("\n".join(wv["words"][1:]) + "\n")
 
     (out / "vocab.json").write_text(json.dumps({"source": src_v.get_vocabulary(), "target": tgt_v.get_vocabulary(),
-                                                "max_source": cfg.max_source, "max_target": cfg.max_target},
+                                                "max_source": cfg.max_source, "max_target": cfg.max_target,
+                                                "target_join": "korean" if run.source == "builtin" else "spaces"},
                                                ensure_ascii=False))
     t = time.perf_counter()
     figs.mkdir(parents=True, exist_ok=True)
@@ -381,6 +667,9 @@ def _train(argv):
             texts, attention = translators[kind].greedy([p["en"] for p in picks])
             heatmaps_figure(figs / f"alignment_{kind}.png", [p["en"] for p in picks], texts, attention,
                             f"{NAMES[kind]}: attention weights on unseen sentences")
+    perplexity_figure(figs / "language_models.png", lm["perplexity"])
+    if len(wv["kinds"]) >= 8:
+        embeddings_figure(figs / "word_vectors.png", wv["vectors"], wv["words"], wv["kinds"])
     seconds["figures"] = time.perf_counter() - t
 
     final = {f"bleu_{k}": r["bleu"] for k, r in results.items()}
@@ -388,14 +677,24 @@ def _train(argv):
     if attentive:
         best = max(attentive, key=lambda k: results[k]["bleu"])
         final.update(best_translator=best, best_bleu=results[best]["bleu"],
-                     best_bleu_heldout_structures=results[best]["bleu_heldout_structures"])
+                     best_bleu_heldout_structures=results[best]["bleu_heldout_structures"],
+                     best_bleu_beam=results[best]["bleu_beam"])
         if "plain" in results and results[best]["bleu_by_length"][-1] is not None:
             final["longest_bucket_gain"] = results[best]["bleu_by_length"][-1] - results["plain"]["bleu_by_length"][-1]
+    final.update(perplexity_kneser_ney=lm["perplexity"]["bigram, Kneser-Ney"],
+                 perplexity_gru=lm["perplexity"][NEURAL_LM])
+    for name, r in wv["report"]["models"].items():
+        key = name.lower().replace("-", "")
+        if "analogy_top1" in r:
+            final[f"analogy_top1_{key}"] = r["analogy_top1"]
+        if "same_kind_share" in r:
+            final[f"same_kind_share_{key}"] = r["same_kind_share"]
     main = "gru_additive" if "gru_additive" in infos else next(iter(infos))
     run.finish(dataset=run.dataset(len(train), len(val), len(test), heldout=len(heldout),
                                    source_vocabulary=src_v.vocabulary_size(),
                                    target_vocabulary=tgt_v.vocabulary_size()),
-               info=infos[main], final=final, seconds=seconds, results=results)
+               info=infos[main], final=final, seconds=seconds, results=results, language_models=lm,
+               word_vectors=wv["report"])
     print("BLEU: " + ", ".join(f"{NAMES[k]} {r['bleu']:.1f}" for k, r in results.items())
           + f"; XLA {'on' if run.jit else 'off'}; wrote {out}")
     return 0
@@ -419,7 +718,9 @@ def _translate(argv):
     vocab = json.loads(vocab_path.read_text())
     model = cli.load_model(args.model, "chapter 12")
     translator = Translator(model, vocab["source"], vocab["target"], vocab["max_source"], vocab["max_target"])
-    sentences = [" ".join(s.lower().replace(".", " ").split()) for s in args.sentences]
+    known = set(vocab["source"])
+    sentences = [" ".join(w for w in tokenize(s).split() if w in known or not PUNCTUATION.fullmatch(w))
+                 for s in args.sentences]                     # punctuation the model never saw is dropped
     for s in sentences:
         unknown = translator.unknown(s)
         if unknown:
@@ -433,8 +734,9 @@ def _translate(argv):
         texts, attention = translator.greedy(sentences)
     from kerasbook.data.enko import join_korean
 
+    join = join_korean if vocab.get("target_join", "korean") == "korean" else detokenize
     for s, t in zip(sentences, texts):
-        print(f"{s}\t{join_korean(t)}")
+        print(f"{s}\t{join(t)}")
     if args.heatmap:
         if attention is None:
             _, attention = translator.greedy(sentences)
