@@ -67,6 +67,63 @@ def teacher_forcing(target_ids: np.ndarray):
 # --8<-- [end:vocab]
 
 
+# --8<-- [start:batches]
+LENGTH_BOUNDARIES = (8, 11, 14, 18, 24)      # source-length buckets of `batches`
+
+
+def batches(inputs, target, batch_size: int, *, aligned=(), seed=None, bucket: bool = True, trim: bool = True):
+    """A `tf.data` pipeline of `(inputs, target)` batches of right-padded id arrays.
+
+    `inputs` is one array or a tuple of them. With `bucket`, sentences of
+    similar length (the first input's) are batched together, by
+    `tf.data.Dataset.bucket_by_sequence_length`; with `trim`, every array of a
+    batch is cut to its longest row. A batch of short sentences then costs a
+    short recurrence instead of one as long as the longest sentence in the
+    data. Shapes change from batch to batch, which suits running without XLA;
+    XLA compiles one program per shape, so it gets whole-length batches
+    (`bucket=False, trim=False`). The inputs whose positions in `inputs` are
+    listed in `aligned` (a decoder input, whose last real token is the `[end]`
+    no position is asked to predict) are cut where the target is. `seed`
+    shuffles every epoch and drops the incomplete last batches (with buckets,
+    every epoch then has the same number of batches); `None` keeps the order
+    and every example.
+    """
+    import tensorflow as tf
+
+    several = isinstance(inputs, (tuple, list))
+    ds = tf.data.Dataset.from_tensor_slices((tuple(inputs) if several else inputs, target))
+    if seed is not None:
+        ds = ds.shuffle(len(target), seed=seed, reshuffle_each_iteration=True)
+
+    def length(x, y):
+        return tf.reduce_sum(tf.cast(tf.not_equal(x[0] if several else x, 0), tf.int32))
+
+    # Training drops each bucket's incomplete last batch, at most `buckets * (batch_size - 1)` sentences,
+    # so every epoch has at least `full` whole batches; taking exactly that many lets Keras count the steps.
+    buckets = len(LENGTH_BOUNDARIES) + 1
+    full = (len(target) - buckets * (batch_size - 1)) // batch_size
+    if bucket and (seed is None or full >= 1):
+        ds = ds.bucket_by_sequence_length(length, list(LENGTH_BOUNDARIES), [batch_size] * buckets,
+                                          drop_remainder=seed is not None)
+        if seed is not None:
+            ds = ds.take(full).apply(tf.data.experimental.assert_cardinality(full))
+    else:                                               # too few sentences to fill every bucket: one batch size fits all
+        ds = ds.batch(batch_size, drop_remainder=seed is not None)
+    if trim:
+        def longest(a):                                 # right padding only, so the longest row's length is enough
+            return tf.maximum(tf.reduce_max(tf.reduce_sum(tf.cast(tf.not_equal(a, 0), tf.int32), axis=1)), 1)
+
+        def cut(x, y):
+            n = longest(y)
+            xs = x if several else (x,)
+            xs = tuple(a[:, :n] if i in aligned else a[:, : longest(a)] for i, a in enumerate(xs))
+            return (xs if several else xs[0]), y[:, :n]
+
+        ds = ds.map(cut, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+# --8<-- [end:batches]
+
+
 # --8<-- [start:model]
 def build_translator(kind: str, source_vocab: int, target_vocab: int, units: int = 128, embed: int = 64):
     """A teacher-forced translator `[source ids, decoder input ids] -> logits (B, T, target_vocab)`."""

@@ -6,7 +6,9 @@ against the functions that computed them.
 """
 
 import math
+from collections import Counter
 
+import numpy as np
 import pytest
 import yaml
 from ctc_reference import brute_force_probs, collapse
@@ -465,6 +467,85 @@ def test_the_midterm_covers_every_chapter_of_weeks_1_to_7_evenly(banks):
     assert [q.id for q in exam_mod.draw(banks, "midterm", 1).questions] != [q.id for q in exam.questions]
 
 
+# Chapter 12 by hand: softmax and scores in NumPy, parameter formulas, counting n-grams.
+def _ch12_attend(kind, query, keys, part="weights", index=0, values=None, w=None, w_query=None, w_key=None, v=None,
+                 value_mask=None):
+    q, k = np.array(query, float), np.array(keys, float)
+    if kind == "dot":
+        scores = k @ q
+    elif kind == "general":
+        scores = k @ (q @ np.array(w, float))                          # q W k for every key
+    else:
+        scores = np.tanh(q @ np.array(w_query, float) + k @ np.array(w_key, float)) @ np.array(v, float)
+    if value_mask is not None:
+        scores = np.where(value_mask, scores, -np.inf)
+    weights = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+    return float((weights if part == "weights" else weights @ (k if values is None else np.array(values)))[index])
+
+
+def _ch12_params(kind, source_vocab, target_vocab, layer=None, units=128, embed=64):
+    # Config() has units 128 and embed 64; GRU: 3 blocks with two biases, LSTM: 4 gates with one.
+    if kind == "lstm_general":
+        rnn = 4 * (embed * units + units * units + units)
+    else:
+        rnn = 3 * (embed * units + units * units + 2 * units)
+    sizes = {"source_embedding": source_vocab * embed, "target_embedding": target_vocab * embed,
+             "encoder": rnn, "decoder": rnn, "logits": units * target_vocab + target_vocab}
+    if kind != "plain":
+        sizes["attention"] = 2 * units * units + units if kind == "gru_additive" else units * units
+        sizes["attentional"] = 2 * units * units + units
+    return sizes[layer] if layer else sum(sizes.values())
+
+
+def _ch12_bigrams(corpus):
+    pairs, contexts = Counter(), Counter()
+    for s in corpus:
+        tokens = ["<s>"] + s.split() + ["</s>"]
+        for a, b in zip(tokens, tokens[1:]):
+            pairs[(a, b)] += 1
+            contexts[a] += 1
+    return pairs, contexts, len({w for s in corpus for w in s.split()}) + 2     # the words, </s> and <unk>
+
+
+def _ch12_bigram_prob(corpus, word, context, smoothing="add-k", k=1.0, discount=0.75, n=2):
+    pairs, contexts, vocab = _ch12_bigrams(corpus)
+    c = context[-1]
+    if smoothing == "add-k":
+        return (pairs[(c, word)] + k) / (contexts[c] + k * vocab)
+    followers = len({b for a, b in pairs if a == c})
+    continuation = (len({a for a, b in pairs if b == word}) + 1 / vocab) / (len(pairs) + 1)
+    return max(pairs[(c, word)] - discount, 0) / contexts[c] + discount * followers / contexts[c] * continuation
+
+
+def _ch12_bigram_perplexity(corpus, test, **kwargs):
+    logs = [math.log(_ch12_bigram_prob(corpus, b, [a], **kwargs))
+            for s in test for a, b in zip(["<s>"] + s.split(), s.split() + ["</s>"])]
+    return math.exp(-sum(logs) / len(logs))
+
+
+def _ch12_bleu(references, hypotheses):
+    matches, totals, r, c = [0] * 4, [0] * 4, 0, 0
+    for ref, hyp in zip(references, hypotheses):
+        ref, hyp = ref.split(), hyp.split()
+        r, c = r + len(ref), c + len(hyp)
+        for n in range(1, 5):
+            ref_grams = Counter(tuple(ref[i:i + n]) for i in range(len(ref) - n + 1))
+            hyp_grams = Counter(tuple(hyp[i:i + n]) for i in range(len(hyp) - n + 1))
+            matches[n - 1] += sum(min(count, ref_grams[g]) for g, count in hyp_grams.items())   # clipped
+            totals[n - 1] += sum(hyp_grams.values())
+    brevity = 1.0 if c > r else math.exp(1 - r / c)
+    return 100 * brevity * math.exp(sum(math.log(m / t) for m, t in zip(matches, totals)) / 4)
+
+
+def _ch12_skipgram_pairs(sentences, window):
+    return sum(min(i, window) + min(len(s.split()) - 1 - i, window) for s in sentences for i in range(len(s.split())))
+
+
+def _ch12_cosine(vectors, a, b):
+    x, y = np.array(vectors[a], float), np.array(vectors[b], float)
+    return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
+
+
 # Chapters 5, 6, 9 and 10: numbers worked out by hand from the equations, not from the layers.
 SEQUENCE_ORACLE = {
     "ch05.rnn_params": lambda q, units, inputs, steps=30, layer="elman": units * (inputs + units + 1),
@@ -490,10 +571,36 @@ SEQUENCE_ORACLE = {
     "ch11.ab_target": lambda q, ab: ab / 128,
     "ch11.ab_from_output": lambda q, output: output * 128,
     "ch11.scaled_lightness": lambda q, lightness: lightness / 50 - 1,
+    "ch12.softmax": lambda q, scores, index: math.exp(scores[index]) / sum(math.exp(x) for x in scores),
+    "ch12.attend": lambda q, **args: _ch12_attend(**args),
+    "ch12.attention_params": lambda q, kind, query_dim, key_dim, units=None: (
+        0 if kind == "dot" else query_dim * key_dim if kind == "general" else (query_dim + key_dim) * units + units),
+    "ch12.translator_params": lambda q, **args: _ch12_params(**args),
+    "ch12.translator_param_gap": lambda q, kind, source_vocab, target_vocab, base="plain": (
+        _ch12_params(kind, source_vocab, target_vocab) - _ch12_params(base, source_vocab, target_vocab)),
+    "ch12.teacher_forcing": lambda q, ids, part="input": str(ids[:-1] if part == "input" else ids[1:]),
+    "ch12.vectorizer": lambda q, sources, targets, max_source, max_target, what: {
+        "source_vocab": 2 + len({w for s in sources for w in s.split()}),
+        "target_vocab": 4 + len({w for t in targets for w in t.split()}),
+        "source_length": max_source, "target_length": max_target + 2}[what],
+    "ch12.bleu": lambda q, references, hypotheses: _ch12_bleu(references, hypotheses),
+    "ch12.length_penalty": lambda q, length, alpha=0.6: ((5 + length) / 6) ** alpha,
+    "ch12.normalised_score": lambda q, logp, length, alpha=0.6: logp / ((5 + length) / 6) ** alpha,
+    "ch12.beam_rows": lambda q, sentences, width=4, vocab=None: sentences * width if vocab is None else width * vocab,
+    "ch12.ngram_prob": lambda q, **args: _ch12_bigram_prob(**args),
+    "ch12.ngram_perplexity": lambda q, corpus, test, **args: _ch12_bigram_perplexity(corpus, test, **args),
+    "ch12.perplexity": lambda q, probs=None, uniform=None: (
+        float(uniform) if uniform else math.exp(-sum(math.log(p) for p in probs) / len(probs))),
+    "ch12.skipgram_count": lambda q, sentences, window, negatives=4, part="positive": (
+        _ch12_skipgram_pairs(sentences, window) * (1 if part == "positive" else 1 + negatives)),
+    "ch12.noise_prob": lambda q, counts, word: counts[word] ** 0.75 / sum(c ** 0.75 for c in counts.values()),
+    "ch12.cosine": lambda q, vectors, a, b: _ch12_cosine(vectors, a, b),
+    "ch12.particle": lambda q, word, role: {"topic": "은는", "subject": "이가", "object": "을를", "with": "과와"}[role][
+        0 if (ord(word[-1]) - 0xAC00) % 28 else 1],
 }
 
 
-@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10", "ch11"])
+@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10", "ch11", "ch12"])
 def test_new_chapters_computed_answers_match_hand_calculations(banks, chapter):
     checked = 0
     for q in banks[chapter].questions:

@@ -131,3 +131,30 @@ def test_language_model_perplexity_is_exp_of_keras_cross_entropy_on_real_tokens(
     logits = model.get_layer("logits")                              # a model that guesses uniformly: perplexity V
     logits.set_weights([np.zeros_like(w) for w in logits.get_weights()])
     assert s2s.perplexity(model, x, y) == pytest.approx(12, rel=1e-6)
+
+
+def test_batches_bucket_by_length_and_cut_to_the_longest_row():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(3, 30, 200)
+    source = np.zeros((200, 40), np.int32)
+    target = np.zeros((200, 33), np.int32)
+    decoder_in = np.zeros((200, 33), np.int32)
+    for i, n in enumerate(lengths):
+        source[i, :n] = rng.integers(2, 50, n)
+        target[i, : n // 2 + 1] = rng.integers(2, 50, n // 2 + 1)      # the target ends with its [end]
+        decoder_in[i, : n // 2 + 2] = rng.integers(2, 50, n // 2 + 2)  # [start] ... [end]: one token longer
+    seen = []
+    for (x, d), y in s2s.batches((source, decoder_in), target, 16, aligned=(1,), seed=None):
+        x, d, y = (np.asarray(a) for a in (x, d, y))
+        rows = (x != 0).sum(1)
+        assert x.shape[1] == rows.max() and y.shape[1] == (y != 0).sum(1).max() and d.shape[1] == y.shape[1]
+        buckets = np.searchsorted(s2s.LENGTH_BOUNDARIES, rows, side="right")
+        assert len(set(buckets)) == 1                               # one length bucket per batch
+        seen += [tuple(r[r != 0]) for r in x]
+    assert sorted(seen) == sorted(tuple(r[r != 0]) for r in source)  # every sentence once, nothing cut off
+    (x, d), y = next(iter(s2s.batches((source, decoder_in), target, 16, bucket=False, trim=False)))
+    assert x.shape == (16, 40) and d.shape == y.shape == (16, 33)    # whole length, for XLA
+    training = s2s.batches(target, target, 16, aligned=(0,), seed=0)
+    sizes = [len(b[1]) for b in training]
+    assert set(sizes) == {16} and len(sizes) == int(training.cardinality()) == (200 - 6 * 15) // 16
+    assert [len(b[1]) for b in training] == sizes                    # the same number of batches every epoch

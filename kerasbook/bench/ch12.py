@@ -1,8 +1,11 @@
 """Chapter 12 benchmark: XLA on/off for a translator's training step, and decoding speed.
 
 * compile time, median step time and samples/s of a training step of the
-  GRU + additive attention translator (batch 64, 16 source and 14 target
-  tokens) with XLA on and off, and the mode `--xla auto` will therefore use;
+  GRU + additive attention translator with XLA on and off, each on the batches
+  it would get: whole-length (40 source, 33 target tokens) with XLA, which
+  compiles one program per shape, and cut to the typical length of a batch of
+  sentences bucketed by length without it; and the mode `--xla auto` will
+  therefore use;
 * sentences per second decoded greedily and by beam search (width 4), by an
   untrained translator of the chapter's size on 256 builtin sentences (the
   speed does not depend on the weights, only on the lengths decoded).
