@@ -85,7 +85,8 @@ class Config:
         """A short preset that still shows the point: attention against the bottleneck (the LSTM translator,
         slower to leave its first plateau, is left to the default run; `--translators` adds it back)."""
         return dataclasses.replace(self, train_size=5_000, val_size=200, test_size=300, heldout_size=200,
-                                   epochs=10, beam_sentences=300, lm_epochs=3, translators=("plain", "gru_additive"))
+                                   epochs=6, batch_size=16, beam_sentences=300, lm_epochs=3,
+                                   translators=("plain", "gru_additive"))
 
     def full(self) -> "Config":
         """Sizes for real sentence pairs (`--data full`): shorter sentences, a capped vocabulary, no held-out structures."""

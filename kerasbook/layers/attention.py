@@ -77,7 +77,7 @@ class ScoredAttention(keras.layers.Layer):
 class DotAttention(ScoredAttention):
     """Dot-product scores, `score(q, k) = q . k` (Luong's "dot"); no weights.
 
-    Example:
+    Examples:
         >>> h = keras.ops.convert_to_tensor([[[1., 0, 0], [0, 1, 1], [1, 1, 0]]])
         >>> context, weights = DotAttention()([keras.ops.convert_to_tensor([[2., 1, 1]]), h])
         >>> [round(float(w), 3) for w in weights[0]]
