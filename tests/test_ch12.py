@@ -175,3 +175,32 @@ def test_tokenize_splits_punctuation_and_detokenize_joins_it():
 def test_an_unknown_translator_is_named(tmp_path, capsys):
     err = usage_error(ch.main, ["--translators", "gru_additive,transformer", "--out", str(tmp_path / "r")], capsys)
     assert "'transformer'" in err and "plain" in err
+
+
+def test_full_data_downloads_keras_ios_pairs_into_the_keras_cache(tmp_path, monkeypatch):
+    import dataclasses as dc
+
+    import keras
+
+    from kerasbook import cli
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    asked = []
+
+    def fake_get_file(name, origin, extract):                   # what get_file leaves after extracting the zip
+        asked.append((name, origin, extract))
+        _write_pairs(tmp_path / "keras" / "datasets" / "spa-eng_extracted" / "spa-eng", n=300)
+        (tmp_path / "keras" / "datasets" / "spa-eng_extracted" / "spa-eng" / "kor.txt").rename(
+            tmp_path / "keras" / "datasets" / "spa-eng_extracted" / "spa-eng" / "spa.txt")
+
+    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    cfg = dc.replace(ch.Config().full(), batch_size=16)
+    assert ch.pairs_file(None) is None
+    splits = ch.load_full(cfg, None, seed=0)
+    assert asked == [("spa-eng.zip", ch.FULL_URL, True)]
+    assert len(splits["test"]) == len(splits["validation"]) > 20 and splits["heldout"] == []
+    assert ch.load_full(cfg, None, seed=0) == splits and len(asked) == 1     # cached: no second download
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "empty"))
+    monkeypatch.setattr(keras.utils, "get_file", lambda name, origin, extract: None)
+    with pytest.raises(cli.UsageError, match="spa-eng.zip holds no spa.txt"):
+        ch.load_full(cfg, None, seed=0)

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, register
+from kerasbook.data import DatasetSpec, cached_or_downloaded, register
 from kerasbook.data import captcha as cap
 
 CHAPTER = "ch07_crnn"
@@ -127,14 +127,7 @@ def load_builtin(cfg: Config, seed: int):
 
 def load_lab(data_dir, seed: int):
     """The course's lab captchas, split 80/10/10 by a seeded shuffle."""
-    folder = _lab_folder(data_dir)
-    if folder is None:
-        import keras
-
-        keras.utils.get_file("captcha_images_v2.zip", LAB_URL, extract=True)
-        folder = _lab_folder(None)
-        if folder is None:
-            raise cli.UsageError("the downloaded lab archive holds no PNG captchas; pass --data-dir DIR instead")
+    folder = cached_or_downloaded(_lab_folder, data_dir, "captcha_images_v2.zip", LAB_URL, "PNG captchas")
     pairs = cap.list_folder(folder)
     images = np.stack([cap.load_image(p) for p, _ in pairs])[..., None]
     texts = [t for _, t in pairs]

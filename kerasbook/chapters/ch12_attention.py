@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasbook import cli
-from kerasbook.data import DatasetSpec, register
+from kerasbook.data import DatasetSpec, cached_or_downloaded, register
 
 CHAPTER = "ch12_attention"
 PROG = "python -m kerasbook.chapters.ch12_attention"
@@ -155,14 +155,7 @@ def load_full(cfg: Config, data_dir, seed: int) -> dict:
     cut to `max_source` / `max_target` tokens and split by a seeded shuffle; no held-out structures."""
     from kerasbook.data.enko import read_tsv_pairs
 
-    path = pairs_file(data_dir)
-    if path is None:
-        import keras
-
-        keras.utils.get_file("spa-eng.zip", FULL_URL, extract=True)
-        path = pairs_file(None)
-        if path is None:
-            raise cli.UsageError("the downloaded archive holds no spa.txt; pass --data-dir DIR with a pairs file")
+    path = cached_or_downloaded(pairs_file, data_dir, "spa-eng.zip", FULL_URL, "spa.txt of sentence pairs")
     try:
         pairs = read_tsv_pairs(path)
     except ValueError as err:
@@ -684,9 +677,12 @@ def _train(argv):
     figs.mkdir(parents=True, exist_ok=True)
     bleu_figure(figs / "bleu_by_length.png", results)
     curves_figure(figs / "curves.png", histories)
+    # Unseen sentences of 9-14 words with a relative clause on the object: Korean moves the clause, the object
+    # and the verb to the end in reverse, so they show the reordering best (any 7-14 words if there are none).
+    picks = [p for p in test if 9 <= len(p["en"].split()) <= 14 and "object_relative" in p["structure"]][:3]
+    picks = picks or [p for p in test if 7 <= len(p["en"].split()) <= 14][:3]
     for kind in ("gru_additive", "lstm_general"):
         if kind in translators:
-            picks = [p for p in test if 7 <= len(p["en"].split()) <= 14][:3]
             texts, attention = translators[kind].greedy([p["en"] for p in picks])
             heatmaps_figure(figs / f"alignment_{kind}.png", [p["en"] for p in picks], texts, attention,
                             f"{NAMES[kind]}: attention weights on unseen sentences")

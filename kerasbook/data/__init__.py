@@ -63,6 +63,23 @@ def tfds_prepared(name: str, title: str):
     return available
 
 
+def cached_or_downloaded(find, data_dir, file_name: str, url: str, what: str):
+    """`find(data_dir)`; when that finds nothing, download and extract `url` into Keras' cache with
+    `keras.utils.get_file(file_name, url, extract=True)` and `find(None)` again.
+
+    Raises `UsageError` when the downloaded archive does not hold `what` either.
+    """
+    found = find(data_dir)
+    if found is None:
+        import keras
+
+        keras.utils.get_file(file_name, url, extract=True)
+        found = find(None)
+        if found is None:
+            raise UsageError(f"the downloaded {file_name} holds no {what}; pass --data-dir DIR instead")
+    return found
+
+
 def network_reachable(url: str, timeout: float = 3.0) -> bool:
     """Can we open a TCP connection to the host of `url` within `timeout` seconds?"""
     from urllib.parse import urlparse
