@@ -52,7 +52,8 @@ def scaled_dot_product_attention(query, key, value, mask=None):
     scores = ops.matmul(query, ops.swapaxes(key, -1, -2)) / math.sqrt(d_k)     # (..., Tq, Tk)
     if mask is not None:
         scores = ops.where(mask, scores, MASKED)
-    weights = ops.softmax(scores, axis=-1)
+    scores = scores - ops.max(scores, axis=-1, keepdims=True)                    # a stable softmax, written out
+    weights = ops.exp(scores) / ops.sum(ops.exp(scores), axis=-1, keepdims=True)  # (it also takes a single key)
     if mask is not None:                        # a query with nothing to see (padding) gets weights 0,
         weights = ops.where(mask, weights, 0.0)  # not the uniform average a softmax of equal scores gives
     return ops.matmul(weights, value), weights

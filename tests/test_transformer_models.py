@@ -1,0 +1,85 @@
+"""The Transformer translator: shapes, masks, and decoding a learned reordering with the shared decoders."""
+
+import keras
+import numpy as np
+import pytest
+
+from kerasbook import seq2seq as s2s
+from kerasbook import transformer_models as tm
+
+
+@pytest.fixture(scope="module")
+def reverser():
+    """A small Transformer trained to write its source backwards."""
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(8)]
+    sources = [" ".join(rng.choice(words, rng.integers(3, 7))) for _ in range(1_500)]
+    targets = [" ".join(reversed(s.split())) for s in sources]
+    src, tgt = s2s.make_vectorizers(sources, targets, 6, 6)
+    x, y = s2s.encode(src, sources), s2s.encode(tgt, [f"{s2s.START} {t} {s2s.END}" for t in targets])
+    din, dout = s2s.teacher_forcing(y)
+    keras.utils.set_random_seed(1)
+    model = tm.build_transformer_translator(src.vocabulary_size(), tgt.vocabulary_size(), d_model=32,
+                                            num_heads=2, ff_dim=64, num_layers=1, dropout=0.0)
+    s2s.compile_translator(model, learning_rate=3e-3)
+    history = model.fit([x, din], dout, batch_size=64, epochs=30, verbose=0)
+    assert history.history["token_accuracy"][-1] > 0.97
+    return model, src, tgt
+
+
+def test_translator_shapes_and_padding():
+    model = tm.build_transformer_translator(20, 30, d_model=16, num_heads=2, ff_dim=32, num_layers=2)
+    rng = np.random.default_rng(0)
+    x = rng.integers(2, 20, (3, 7)).astype("int32")
+    d = rng.integers(2, 30, (3, 5)).astype("int32")
+    x[1, 4:] = 0
+    out = keras.ops.convert_to_numpy(model([x, d], training=False))
+    assert out.shape == (3, 5, 30)
+    changed = x.copy()
+    changed[1, 4:] = 0                                      # already padding: nothing changes
+    x2 = x.copy()
+    x2[1, 4:] = 0
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model([x2, d], training=False)), out, atol=1e-6)
+    later = d.copy()
+    later[:, 3:] = 7                                        # the decoder is causal: earlier positions keep their scores
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model([x, later], training=False))[:, :3], out[:, :3],
+                               atol=1e-5)
+    assert {layer.name for layer in model.layers} >= {"encoder_0", "encoder_1", "decoder_0", "decoder_1", "logits"}
+
+
+def test_greedy_and_beam_decode_a_learned_reordering(reverser):
+    model, src, tgt = reverser
+    vocab = tgt.get_vocabulary()
+    start, end = vocab.index(s2s.START), vocab.index(s2s.END)
+    sources = ["w1 w2 w3 w4", "w7 w0 w5", "w3 w3 w6 w1 w2"]
+    stepper = tm.TransformerStepper(model)
+    ids = s2s.encode(src, sources)
+    greedy, attention = s2s.greedy_decode(stepper, ids, start, end, 8)
+    texts = [s2s.ids_to_text(g, vocab) for g in greedy]
+    assert texts == [" ".join(reversed(s.split())) for s in sources]
+    assert np.allclose(attention.sum(-1), 1, atol=1e-5) and np.abs(attention[1, :, 3:]).max() < 1e-6
+    beam = s2s.beam_decode(stepper, ids, start, end, 8, width=3)
+    assert [s2s.ids_to_text(b, vocab) for b in beam] == texts
+    assert s2s.beam_decode(stepper, ids, start, end, 8, width=1, alpha=0.0) == greedy
+
+
+def test_the_stepper_reproduces_the_teacher_forced_model(reverser):
+    model, src, tgt = reverser
+    ids = s2s.encode(src, ["w5 w1 w0"])
+    din, _ = s2s.teacher_forcing(s2s.encode(tgt, [f"{s2s.START} w0 w1 w5 {s2s.END}"]))
+    full = keras.ops.convert_to_numpy(keras.ops.log_softmax(model([ids, din[:, :4]], training=False), axis=-1))[0]
+    stepper = tm.TransformerStepper(model)
+    encoded, state = stepper.encode(ids)
+    for t in range(4):
+        logp, state, _ = stepper.step(din[:, t], encoded, ids, state)
+        np.testing.assert_allclose(logp[0], full[t], atol=1e-4)
+
+
+def test_the_translator_saves_and_reloads(reverser, tmp_path):
+    model, src, _ = reverser
+    ids = s2s.encode(src, ["w5 w1 w0"])
+    din = np.array([[2, 3, 4]], np.int32)
+    model.save(tmp_path / "t.keras")
+    again = keras.models.load_model(tmp_path / "t.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again([ids, din], training=False)),
+                               keras.ops.convert_to_numpy(model([ids, din], training=False)), atol=1e-5)
