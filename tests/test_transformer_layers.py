@@ -198,3 +198,15 @@ def test_blocks_equal_keras_hubs_with_copied_weights():
     theirs = hub(x, memory, decoder_padding_mask=target_mask, encoder_padding_mask=source_mask)
     mine = ours([x, memory], decoder_mask=target_mask, encoder_mask=source_mask)
     np.testing.assert_allclose(np_(mine)[target_mask], np_(theirs)[target_mask], atol=1e-5)
+
+
+def test_a_causal_encoder_block_is_a_decoder_only_block():
+    keras.utils.set_random_seed(0)
+    block = T.TransformerEncoderBlock(2, 16)
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(1, 6, 8)).astype("float32")
+    out, w = block(x, use_causal_mask=True, return_attention_scores=True)
+    later = x.copy()
+    later[:, 4:] = rng.normal(size=(1, 2, 8))
+    np.testing.assert_allclose(np_(block(later, use_causal_mask=True))[:, :4], np_(out)[:, :4], atol=1e-5)
+    assert np.all(np.triu(np_(w)[0, 1], 1) == 0)

@@ -228,6 +228,8 @@ class TransformerEncoderBlock(layers.Layer):
     Call arguments:
         inputs: `(B, T, d_model)`.
         padding_mask: optional boolean `(B, T)`, `True` at real tokens.
+        use_causal_mask: bool. Position t sees positions 0 … t only: the block of a decoder-only
+            (GPT-style) model, which has no encoder to attend to.
         return_attention_scores: bool. Also return the weights `(B, heads, T, T)`.
     """
 
@@ -250,9 +252,10 @@ class TransformerEncoderBlock(layers.Layer):
         self.ff1.build(input_shape)
         self.ff2.build(tuple(input_shape[:-1]) + (self.ff_dim,))
 
-    def call(self, inputs, padding_mask=None, return_attention_scores=False, training=None):
+    def call(self, inputs, padding_mask=None, use_causal_mask=False, return_attention_scores=False, training=None):
         attended, weights = self.attention([inputs, inputs], query_mask=padding_mask, value_mask=padding_mask,
-                                           return_attention_scores=True, training=training)
+                                           use_causal_mask=use_causal_mask, return_attention_scores=True,
+                                           training=training)
         x = self.norm1(inputs + self.drop(attended, training=training))
         x = self.norm2(x + self.drop(self.ff2(self.ff1(x)), training=training))
         return (x, weights) if return_attention_scores else x
