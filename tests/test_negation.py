@@ -43,3 +43,16 @@ def test_a_bag_of_words_reads_it_at_chance():
     pairs = CountVectorizer(token_pattern=r"\S+", ngram_range=(1, 3)).fit([e["text"] for e in train])
     clf = LogisticRegression(max_iter=2000).fit(pairs.transform([e["text"] for e in train]), labels)
     assert clf.score(pairs.transform([e["text"] for e in test]), [e["label"] for e in test]) > accuracy + 0.1
+
+
+def test_the_tfds_builder_writes_every_split_in_drawing_order(tmp_path, monkeypatch):
+    from kerasbook.data import generated_splits
+    from kerasbook.datasets.negation_twins.negation_twins_dataset_builder import Builder, TwinsConfig
+
+    monkeypatch.setenv("KERASBOOK_CACHE", str(tmp_path))
+    splits = generated_splits(Builder, TwinsConfig.make(30, 12, 5, 7, 0), ("pretrain", "train", "validation", "test"))
+    assert {k: len(v["text"]) for k, v in splits.items()} == {"pretrain": 30, "train": 12, "validation": 5, "test": 7}
+    expected = N.draw_split(0, "test", 7)
+    assert [t.decode() for t in splits["test"]["text"]] == [e["text"] for e in expected]
+    assert splits["test"]["label"].tolist() == [e["label"] for e in expected]
+    assert (tmp_path / "tfds").is_dir()
