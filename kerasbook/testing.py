@@ -93,3 +93,19 @@ def usage_error(main, argv, capsys) -> str:
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, f"the error is not one line:\n{err}"
     return err
+
+
+def reversal_task(n: int = 1_200, seed: int = 0):
+    """A toy translation task for the translators' tests: 3-6 words from w0 … w7, to be written backwards.
+
+    Returns `(source vectorizer, target vectorizer, source ids, decoder input, decoder target)`.
+    """
+    from kerasbook import seq2seq as s2s
+
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(8)]
+    sources = [" ".join(rng.choice(words, rng.integers(3, 7))) for _ in range(n)]
+    targets = [" ".join(reversed(s.split())) for s in sources]
+    src, tgt = s2s.make_vectorizers(sources, targets, 6, 6)
+    x, y = s2s.encode(src, sources), s2s.encode(tgt, [f"{s2s.START} {t} {s2s.END}" for t in targets])
+    return (src, tgt, x, *s2s.teacher_forcing(y))

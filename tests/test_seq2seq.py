@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from kerasbook import seq2seq as s2s
+from kerasbook.testing import reversal_task
 
 
 def test_vectorizers_pad_mark_and_flag_unknown_words():
@@ -49,13 +50,7 @@ def test_translators_have_the_right_shapes_and_attention_only_where_named(kind):
 @pytest.fixture(scope="module")
 def reverser():
     """An attentive translator trained to write its source backwards (a reordering task)."""
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(8)]
-    sources = [" ".join(rng.choice(words, rng.integers(3, 7))) for _ in range(1_200)]
-    targets = [" ".join(reversed(s.split())) for s in sources]
-    src, tgt = s2s.make_vectorizers(sources, targets, 6, 6)
-    x, y = s2s.encode(src, sources), s2s.encode(tgt, [f"{s2s.START} {t} {s2s.END}" for t in targets])
-    din, dout = s2s.teacher_forcing(y)
+    src, tgt, x, din, dout = reversal_task(1_200)
     keras.utils.set_random_seed(1)
     model = s2s.build_translator("gru_additive", src.vocabulary_size(), tgt.vocabulary_size(), units=48, embed=16)
     s2s.compile_translator(model, learning_rate=1e-2)

@@ -6,18 +6,13 @@ import pytest
 
 from kerasbook import seq2seq as s2s
 from kerasbook import transformer_models as tm
+from kerasbook.testing import reversal_task
 
 
 @pytest.fixture(scope="module")
 def reverser():
     """A small Transformer trained to write its source backwards."""
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(8)]
-    sources = [" ".join(rng.choice(words, rng.integers(3, 7))) for _ in range(1_500)]
-    targets = [" ".join(reversed(s.split())) for s in sources]
-    src, tgt = s2s.make_vectorizers(sources, targets, 6, 6)
-    x, y = s2s.encode(src, sources), s2s.encode(tgt, [f"{s2s.START} {t} {s2s.END}" for t in targets])
-    din, dout = s2s.teacher_forcing(y)
+    src, tgt, x, din, dout = reversal_task(1_500)
     keras.utils.set_random_seed(1)
     model = tm.build_transformer_translator(src.vocabulary_size(), tgt.vocabulary_size(), d_model=32,
                                             num_heads=2, ff_dim=64, num_layers=1, dropout=0.0)
