@@ -30,11 +30,11 @@ def test_translator_shapes_and_padding():
     x[1, 4:] = 0
     out = keras.ops.convert_to_numpy(model([x, d], training=False))
     assert out.shape == (3, 5, 30)
-    changed = x.copy()
-    changed[1, 4:] = 0                                      # already padding: nothing changes
-    x2 = x.copy()
-    x2[1, 4:] = 0
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(model([x2, d], training=False)), out, atol=1e-6)
+    longer = np.pad(x, ((0, 0), (0, 3)))                    # more padding after every source: nothing changes
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model([longer, d], training=False)), out, atol=1e-5)
+    unmasked = x.copy()
+    unmasked[1, 4:] = 5                                     # real tokens where the padding was: the output moves
+    assert not np.allclose(keras.ops.convert_to_numpy(model([unmasked, d], training=False))[1], out[1], atol=1e-4)
     later = d.copy()
     later[:, 3:] = 7                                        # the decoder is causal: earlier positions keep their scores
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model([x, later], training=False))[:, :3], out[:, :3],

@@ -37,6 +37,21 @@ MASKED = -1e9          # the score of a position that may not be attended to (ex
 
 
 # --8<-- [start:sdpa]
+def attention_weights(query, key, mask=None):
+    """softmax(Q Kᵀ / √d_k) `(..., Tq, Tk)`, with 0 where `mask` (boolean, broadcastable) is `False`.
+
+    A query the mask leaves nothing to attend to (padding) gets a row of 0,
+    as in Keras, not the uniform average a softmax of equal scores gives.
+    """
+    d_k = query.shape[-1]
+    scores = ops.matmul(query, ops.swapaxes(key, -1, -2)) / math.sqrt(d_k)     # (..., Tq, Tk)
+    if mask is not None:
+        scores = ops.where(mask, scores, MASKED)
+    scores = scores - ops.max(scores, axis=-1, keepdims=True)                    # a stable softmax, written out
+    weights = ops.exp(scores) / ops.sum(ops.exp(scores), axis=-1, keepdims=True)  # (it also takes a single key)
+    return weights if mask is None else ops.where(mask, weights, 0.0)
+
+
 def scaled_dot_product_attention(query, key, value, mask=None):
     """`(softmax(Q Kᵀ / √d_k) V, weights)` over the last two axes.
 
@@ -46,16 +61,9 @@ def scaled_dot_product_attention(query, key, value, mask=None):
 
     Returns:
         `(output (..., Tq, d_v), weights (..., Tq, Tk))`; every row of weights sums to 1, except
-        a row the mask leaves nothing to attend to, which is all 0 (as in Keras).
+        a row the mask leaves nothing to attend to, which is all 0.
     """
-    d_k = query.shape[-1]
-    scores = ops.matmul(query, ops.swapaxes(key, -1, -2)) / math.sqrt(d_k)     # (..., Tq, Tk)
-    if mask is not None:
-        scores = ops.where(mask, scores, MASKED)
-    scores = scores - ops.max(scores, axis=-1, keepdims=True)                    # a stable softmax, written out
-    weights = ops.exp(scores) / ops.sum(ops.exp(scores), axis=-1, keepdims=True)  # (it also takes a single key)
-    if mask is not None:                        # a query with nothing to see (padding) gets weights 0,
-        weights = ops.where(mask, weights, 0.0)  # not the uniform average a softmax of equal scores gives
+    weights = attention_weights(query, key, mask)
     return ops.matmul(weights, value), weights
 
 
@@ -141,9 +149,8 @@ class MultiHeadAttention(layers.Layer):
                              query_mask, value_mask, attention_mask, use_causal_mask)
         if mask is not None:
             mask = ops.expand_dims(mask, 1)                                           # the same for every head
-        heads, weights = scaled_dot_product_attention(q, k, v, mask)                  # (B, h, Tq, v)
-        if self.dropout:
-            heads = ops.matmul(self.attention_dropout(weights, training=training), v)
+        weights = attention_weights(q, k, mask)                                       # (B, h, Tq, Tk)
+        heads = ops.matmul(self.attention_dropout(weights, training=training), v)     # (B, h, Tq, v)
         output = ops.einsum("bhtv,hvo->bto", heads, self.output_kernel) + self.output_bias
         return (output, weights) if return_attention_scores else output
 
