@@ -55,3 +55,15 @@ def image_grid(images, captions, path: Path, wrong=None, cols: int = 4, title: s
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def korean_font():
+    """Make Matplotlib draw Hangul with an installed CJK font (Noto Sans CJK KR, Nanum ...); returns its name,
+    or None when none is installed (Hangul would then be drawn as empty boxes)."""
+    from matplotlib import font_manager
+
+    for name in ("Noto Sans CJK KR", "NanumGothic", "Noto Sans KR", "UnDotum", "Baekmuk Gulim"):
+        if any(f.name == name for f in font_manager.fontManager.ttflist):
+            matplotlib.rcParams["font.family"] = [name, "DejaVu Sans"]
+            return name
+    return None

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from kerasbook.layers.transformer import LearnedPositionEmbedding, TransformerEncoderBlock
+from kerasbook.layers.transformer import FirstToken, LearnedPositionEmbedding, TransformerEncoderBlock
 
 
 # --8<-- [start:mlm]
@@ -82,7 +82,7 @@ def build_mlm(encoder, vocab: int):
 def build_classifier(encoder, num_classes: int, dropout: float = 0.1):
     """The encoder with a classifier on the output at the first token (`[CLS]`)."""
     ids = keras.Input((None,), dtype="int32", name="token_ids")
-    cls = layers.Lambda(lambda h: h[:, 0, :], name="cls")(encoder(ids))
+    cls = FirstToken(name="cls")(encoder(ids))
     cls = layers.Dropout(dropout, name="cls_dropout")(cls)
     return keras.Model(ids, layers.Dense(num_classes, name="class_logits")(cls), name="bert_classifier")
 

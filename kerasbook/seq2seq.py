@@ -175,6 +175,25 @@ class TokenAccuracy(keras.metrics.Metric):
         return self.hits / keras.ops.maximum(self.count, 1.0)
 
 
+def typical_batch_lengths(batch_size: int, n: int = 2_000, seed: int = 0) -> tuple:
+    """Mean (source, decoder) lengths of the batches `batches` makes of `n` sentences of the builtin
+    English -> Korean grammar: bucketed by English length, each batch cut to its longest sentence (the
+    decoder's with `[start]`). Benchmarks time a step without XLA at these lengths."""
+    from kerasbook.data import enko
+
+    pairs = enko.draw_split(seed, "train", n)
+    en = np.array([len(p["en"].split()) for p in pairs])
+    ko = np.array([len(p["ko_tokens"].split()) + 1 for p in pairs])
+    bucket = np.searchsorted(LENGTH_BOUNDARIES, en, side="right")
+    shapes = []
+    for b in np.unique(bucket):
+        idx = np.nonzero(bucket == b)[0]
+        for i in range(0, len(idx) - batch_size + 1, batch_size):
+            chunk = idx[i:i + batch_size]
+            shapes.append((en[chunk].max(), ko[chunk].max()))
+    return tuple(int(round(v)) for v in np.mean(shapes, axis=0))
+
+
 def compile_translator(model, learning_rate: float = 3e-3, jit: bool = False):
     """Adam on cross-entropy that ignores padding (class 0), with the accuracy of the real tokens."""
     import keras

@@ -105,13 +105,17 @@ def _reuse_embed(model, name, ids):
 # --8<-- [start:vit]
 def build_vit(image_size: int, channels: int, num_classes: int, patch_size: int = 8, d_model: int = 64,
               num_heads: int = 4, ff_dim: int = 128, num_layers: int = 4, dropout: float = 0.1):
-    """A Vision Transformer: patches -> dense projection -> class token -> learned positions ->
-    encoder blocks -> LayerNorm -> classifier on the class token's output."""
-    from kerasbook.layers.transformer import LearnedPositionEmbedding
-    from kerasbook.layers.vit import ClassToken, Patches
+    """A Vision Transformer: standardised image -> patches -> dense projection -> class token -> learned
+    positions -> encoder blocks -> LayerNorm -> classifier on the class token's output.
+
+    Each image is standardised on its own first: the book's shapes come in random colours on random
+    backgrounds, and without this the patch vectors are dominated by an image's overall colour (the
+    ViT then stays at chance for many epochs, where a CNN's convolutions look past it)."""
+    from kerasbook.layers.transformer import FirstToken, LearnedPositionEmbedding
+    from kerasbook.layers.vit import ClassToken, Patches, Standardize
 
     images = keras.Input((image_size, image_size, channels), name="images")
-    x = layers.Rescaling(1 / 255, name="rescale")(images)
+    x = Standardize(name="standardize")(images)                        # each image to mean 0, variance 1
     x = layers.Dense(d_model, name="patch_projection")(Patches(patch_size, name="patches")(x))
     x = ClassToken(name="class_token")(x)
     x = layers.Add(name="with_positions")([x, LearnedPositionEmbedding(x.shape[1], name="positions")(x)])
@@ -119,6 +123,6 @@ def build_vit(image_size: int, channels: int, num_classes: int, patch_size: int 
     for i in range(num_layers):
         x = TransformerEncoderBlock(num_heads, ff_dim, dropout, name=f"encoder_{i}")(x)
     x = layers.LayerNormalization(epsilon=1e-5, name="final_norm")(x)
-    cls = layers.Lambda(lambda h: h[:, 0, :], name="cls")(x)
+    cls = FirstToken(name="cls")(x)
     return keras.Model(images, layers.Dense(num_classes, name="class_logits")(cls), name="vit")
 # --8<-- [end:vit]

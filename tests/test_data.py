@@ -79,3 +79,16 @@ def test_tfds_build_command_line(tmp_path):
 
 def builder_counts(builder):
     return {k: v.num_examples for k, v in builder.info.splits.items()}
+
+
+def test_tfds_prepared_finds_datasets_with_and_without_a_config_folder(tmp_path):
+    from kerasbook.data import tfds_prepared
+
+    (tmp_path / "mnist" / "3.0.1").mkdir(parents=True)
+    (tmp_path / "mnist" / "3.0.1" / "dataset_info.json").write_text("{}")
+    (tmp_path / "imdb_reviews" / "plain_text" / "1.0.0").mkdir(parents=True)
+    (tmp_path / "imdb_reviews" / "plain_text" / "1.0.0" / "dataset_info.json").write_text("{}")
+    assert tfds_prepared("mnist", "MNIST")(str(tmp_path)) == (True, "")
+    assert tfds_prepared("imdb_reviews", "IMDB")(str(tmp_path)) == (True, "")
+    ok, why = tfds_prepared("oxford_iiit_pet", "Pets")(str(tmp_path))
+    assert not ok and "Pets is not prepared" in why

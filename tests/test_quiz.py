@@ -546,7 +546,170 @@ def _ch12_cosine(vectors, a, b):
     return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
 
 
-# Chapters 5, 6, 9 and 10: numbers worked out by hand from the equations, not from the layers.
+# Chapter 13 by hand: softmax in NumPy, the parameter formulas of the Transformer's parts, masks as
+# triangles, samplers as sorted running sums, decoding by following (or searching) the toy table.
+def _ch13_softmax(scores):
+    scores = np.asarray(scores, float)
+    e = np.exp(scores - scores.max())
+    return e / e.sum()
+
+
+def _ch13_attention(query, keys, values=None, part="weights", index=0, mask=None):
+    q, k = np.array(query, float), np.array(keys, float)
+    scores = k @ q / math.sqrt(len(q))
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    w = _ch13_softmax(scores)
+    return float((w if part == "weights" else w @ (k if values is None else np.array(values, float)))[index])
+
+
+def _ch13_mha(num_heads, key_dim, d_model, source_dim=None, value_dim=None):
+    hk, hv, s = num_heads * key_dim, num_heads * (value_dim or key_dim), source_dim or d_model
+    return (d_model * hk + hk) + (s * hk + hk) + (s * hv + hv) + (hv * d_model + d_model)
+
+
+def _ch13_block(kind, d_model, num_heads, ff_dim, part=None):
+    attention = _ch13_mha(num_heads, d_model // num_heads, d_model)
+    parts = {"attention": attention * (1 if kind == "encoder" else 2),
+             "feed_forward": d_model * ff_dim + ff_dim + ff_dim * d_model + d_model,
+             "norms": 2 * d_model * (2 if kind == "encoder" else 3)}              # a scale and a shift each
+    return parts[part] if part else sum(parts.values())
+
+
+def _ch13_translator_layers(source_vocab, target_vocab, d_model=128, num_heads=4, ff_dim=256, num_layers=2):
+    sizes = {"source_embedding": source_vocab * d_model, "target_embedding": target_vocab * d_model,
+             "logits": d_model * target_vocab + target_vocab}
+    for i in range(num_layers):
+        sizes[f"encoder_{i}"] = _ch13_block("encoder", d_model, num_heads, ff_dim)
+        sizes[f"decoder_{i}"] = _ch13_block("decoder", d_model, num_heads, ff_dim)
+    return sizes                                   # every other layer (positions, adds, dropouts) has none
+
+
+def _ch13_translator(source_vocab, target_vocab, layer=None, **sizes):
+    layers = _ch13_translator_layers(source_vocab, target_vocab, **sizes)
+    return layers.get(layer, 0) if layer else sum(layers.values())
+
+
+def _ch13_translator_shape(layer, source_len, target_len, source_vocab=230, target_vocab=400):
+    length = source_len if layer.startswith(("source", "encoder")) else target_len
+    return _shape(length, target_vocab if layer == "logits" else 128)
+
+
+def _ch13_bert(vocab, d_model=64, num_heads=4, ff_dim=128, num_layers=2, max_length=64):
+    return (vocab * d_model + max_length * d_model + 2 * d_model
+            + num_layers * _ch13_block("encoder", d_model, num_heads, ff_dim))
+
+
+def _ch13_bert_params(vocab, layer=None, head=None, d_model=64, num_heads=4, ff_dim=128, num_layers=2,
+                      max_length=64):
+    if head == "mlm":
+        return {"mlm_transform": d_model * d_model + d_model, "mlm_norm": 2 * d_model,
+                "mlm_logits": d_model * vocab + vocab}[layer]
+    if layer is None:
+        return _ch13_bert(vocab, d_model, num_heads, ff_dim, num_layers, max_length)
+    return {"token_embedding": vocab * d_model, "positions": max_length * d_model, "embedding_norm": 2 * d_model,
+            **{f"encoder_{i}": _ch13_block("encoder", d_model, num_heads, ff_dim) for i in range(num_layers)}}[layer]
+
+
+def _ch13_gpt_params(vocab, layer=None, d_model=64, num_heads=4, ff_dim=128, num_layers=2, max_length=64):
+    sizes = {"token_embedding": vocab * d_model, "positions": max_length * d_model, "final_norm": 2 * d_model,
+             "logits": d_model * vocab + vocab,
+             **{f"decoder_{i}": _ch13_block("encoder", d_model, num_heads, ff_dim) for i in range(num_layers)}}
+    return sizes[layer] if layer else sum(sizes.values())
+
+
+def _ch13_combined(query_length, key_length, query_mask=None, value_mask=None, causal=False, part="count", row=0):
+    if part == "shape":
+        batch = "B" if query_mask is not None or value_mask is not None else "1"
+        tq = query_length if query_mask is not None or causal else 1
+        tk = key_length if value_mask is not None or causal else 1
+        return f"({batch}, {tq}, {tk})"
+    allowed = np.ones((query_length, key_length), bool)
+    if causal:
+        allowed = np.tril(allowed)
+    if query_mask is not None:
+        allowed &= np.array(query_mask, bool)[:, None]
+    if value_mask is not None:
+        allowed &= np.array(value_mask, bool)[None, :]
+    return int(allowed.sum()) if part == "count" else str([int(x) for x in allowed[row]])
+
+
+def _ch13_kept(probs, kind, k=None, p=None):
+    ranked = sorted(probs, key=probs.get, reverse=True)
+    if kind == "top_k":
+        return ranked[:k]
+    kept, total = [], 0.0
+    for word in ranked:                            # the most likely tokens until their sum reaches p
+        kept.append(word)
+        total += probs[word]
+        if total >= p:
+            break
+    return kept
+
+
+def _ch13_paths(table, prefix=("[start]",), p=1.0):
+    for word, q in table[prefix[-1]].items():
+        if word == "[end]":
+            yield prefix[1:], p * q
+        else:
+            yield from _ch13_paths(table, prefix + (word,), p * q)
+
+
+def _ch13_toy(table, sampler="greedy", max_length=8, part="text"):
+    if sampler == "greedy":
+        words, prev, p = [], "[start]", 1.0
+        while True:
+            word = max(table[prev], key=table[prev].get)
+            p *= table[prev][word]
+            if word == "[end]":
+                break
+            words.append(word)
+            prev = word
+    else:                                          # the most probable sentence of all, found by trying them all
+        words, p = max(_ch13_paths(table), key=lambda path: path[1])
+    return " ".join(words) if part == "text" else p
+
+
+def _ch13_vit(image_size, channels=3, num_classes=10, patch_size=8, d_model=64, what="patches"):
+    n = (image_size // patch_size) ** 2
+    length = patch_size * patch_size * channels
+    if what in ("patches", "patch_length", "sequence"):
+        return {"patches": n, "patch_length": length, "sequence": n + 1}[what]
+    layers = {"patch_projection": length * d_model + d_model, "class_token": d_model, "positions": (n + 1) * d_model,
+              "final_norm": 2 * d_model, "class_logits": d_model * num_classes + num_classes,
+              **{f"encoder_{i}": _ch13_block("encoder", d_model, 4, 128) for i in range(4)}}
+    return sum(layers.values()) if what == "params" else layers[what.split(":", 1)[1]]
+
+
+def _ch13_patch_value(image_size, patch_size, patch, index):
+    per_row = image_size // patch_size
+    row = patch // per_row * patch_size + index // patch_size
+    col = patch % per_row * patch_size + index % patch_size
+    return row * image_size + col                  # the pixels are numbered row by row
+
+
+def _ch13_twin(text):
+    words = text.split()
+    was = words.index("not")
+    words.remove("not")
+    other = next(i for i, w in enumerate(words) if w == "is" and i != was - 1)
+    return " ".join(words[:other + 1] + ["not"] + words[other + 1:])
+
+
+_CH13_POSITIVE = ("happy", "kind", "brave", "clever", "calm", "cheerful", "friendly", "gentle")
+
+
+def _ch13_first_positive(text):
+    words = text.split()
+    first = words[:next(i for i, w in enumerate(words) if w in ("but", "and", "while"))]
+    return int((first[-1] in _CH13_POSITIVE) != ("not" in first))
+
+
+def _letters(q, keep):
+    return [LETTERS[i] for i, c in enumerate(q.choices) if keep(c.en.strip("` "))]
+
+
+# Chapters 5, 6, 9 to 13: numbers worked out by hand from the equations, not from the layers.
 SEQUENCE_ORACLE = {
     "ch05.rnn_params": lambda q, units, inputs, steps=30, layer="elman": units * (inputs + units + 1),
     "ch05.cell_weight_count": lambda q, units, inputs: units * (inputs + units + 1),
@@ -597,10 +760,80 @@ SEQUENCE_ORACLE = {
     "ch12.cosine": lambda q, vectors, a, b: _ch12_cosine(vectors, a, b),
     "ch12.particle": lambda q, word, role: {"topic": "은는", "subject": "이가", "object": "을를", "with": "과와"}[role][
         0 if (ord(word[-1]) - 0xAC00) % 28 else 1],
+    "ch13.score_variance": lambda q, d_k, scaled=True, what="variance": (
+        (1.0 if scaled else float(d_k)) ** (1 if what == "variance" else 0.5)),
+    "ch13.attention": lambda q, **args: _ch13_attention(**args),
+    "ch13.attention_shape": lambda q, query, key, value=None, part="weights": _shape(
+        *query[:-1], key[-2] if part == "weights" else (value or key)[-1]),
+    "ch13.mha_params": lambda q, **args: _ch13_mha(**args),
+    "ch13.mha_weight_shape": lambda q, num_heads, key_dim, d_model, weight: str(
+        {"query_kernel": (d_model, num_heads, key_dim), "output_kernel": (num_heads, key_dim, d_model)}[weight]),
+    "ch13.mha_shape": lambda q, num_heads, key_dim, query, value, part="weights": (
+        _shape(num_heads, query[0], value[0]) if part == "weights" else _shape(*query)),
+    "ch13.head_size": lambda q, d_model, num_heads, ff_dim=256: d_model // num_heads,
+    "ch13.block_params": lambda q, **args: _ch13_block(**args),
+    "ch13.block_gap": lambda q, d_model, num_heads, ff_dim: (
+        _ch13_block("decoder", d_model, num_heads, ff_dim) - _ch13_block("encoder", d_model, num_heads, ff_dim)),
+    "ch13.decoder_weights_shape": lambda q, num_heads, d_model, target_len, source_len, part="cross": _shape(
+        num_heads, target_len, source_len if part == "cross" else target_len),
+    "ch13.causal": lambda q, query_length, key_length, part="count", row=0: (
+        sum(min(i + 1, key_length) for i in range(query_length)) if part == "count"
+        else str([int(j <= row) for j in range(key_length)])),
+    "ch13.combined_mask": lambda q, **args: _ch13_combined(**args),
+    "ch13.padded_query_row": lambda q, queries, keys, query_mask, value_mask, row: float(
+        bool(query_mask[row]) and any(value_mask)),
+    "ch13.sinusoid": lambda q, position, index, depth, max_wavelength=10_000.0: (
+        (math.sin if index % 2 == 0 else math.cos)(position / max_wavelength ** (index // 2 * 2 / depth))),
+    "ch13.sinusoid_row": lambda q, position, depth, max_wavelength=10_000.0: ", ".join(
+        f"{round((math.sin if i % 2 == 0 else math.cos)(position / max_wavelength ** (i // 2 * 2 / depth)), 4):g}"
+        for i in range(depth)),
+    "ch13.position_params": lambda q, kind, d_model, max_length=64: max_length * d_model if kind == "learned" else 0,
+    "ch13.translator_params": lambda q, **args: _ch13_translator(**args),
+    "ch13.translator_shape": lambda q, **args: _ch13_translator_shape(**args),
+    "ch13.weightless_layers": lambda q, source_vocab=230, target_vocab=400: _letters(
+        q, lambda name: name not in _ch13_translator_layers(source_vocab, target_vocab)),
+    "ch13.vocab_dependent_layers": lambda q, which="target", source_vocab=230, target_vocab=400: _letters(
+        q, lambda name: name in ({"source_embedding"} if which == "source" else {"target_embedding", "logits"})),
+    "ch13.teacher_forcing": lambda q, ids, part="input": str(ids[:-1] if part == "input" else ids[1:]),
+    "ch13.toy_generate": lambda q, **args: _ch13_toy(**args),
+    "ch13.generate_start": lambda q, prompts, max_length=8: min(len(p) for p in prompts),
+    "ch13.mlm_expected": lambda q, tokens, part="chosen", sentences=1: sentences * tokens * 0.15 * {
+        "chosen": 1.0, "mask": 0.8, "random": 0.1, "unchanged": 0.1}[part],
+    "ch13.mask_labels": lambda q, ids, positions, part="labels": str(
+        [(ids[i] if part == "labels" else 3) if i in positions else (0 if part == "labels" else ids[i])
+         for i in range(len(ids))]),
+    "ch13.bert_params": lambda q, **args: _ch13_bert_params(**args),
+    "ch13.classifier_params": lambda q, vocab, num_classes, frozen=True, **sizes: (
+        64 * num_classes + num_classes + (0 if frozen else _ch13_bert(vocab, **sizes))),
+    "ch13.cls_shape": lambda q, vocab, num_classes, length, layer="cls", **sizes: _shape(64),
+    "ch13.gpt_params": lambda q, **args: _ch13_gpt_params(**args),
+    "ch13.perplexity": lambda q, probs=None, uniform=None: (
+        float(uniform) if uniform else math.exp(-sum(math.log(p) for p in probs) / len(probs))),
+    "ch13.temperature": lambda q, logits, temperature, index=0: float(
+        _ch13_softmax(np.array(logits, float) / temperature)[index]),
+    "ch13.sampler_keeps": lambda q, probs, kind, k=None, p=None: _letters(
+        q, lambda name: name in _ch13_kept(probs, kind, k, p)),
+    "ch13.sampled_prob": lambda q, probs, token, kind, k=None, p=None: (
+        probs[token] / sum(probs[w] for w in _ch13_kept(probs, kind, k, p))
+        if token in _ch13_kept(probs, kind, k, p) else 0.0),
+    "ch13.sampler_count": lambda q, probs, kind, k=None, p=None: len(_ch13_kept(probs, kind, k, p)),
+    "ch13.vit": lambda q, **args: _ch13_vit(**args),
+    "ch13.vit_shape": lambda q, layer, image_size, channels=3, num_classes=10, patch_size=8, d_model=64: {
+        "patches": _shape((image_size // patch_size) ** 2, patch_size * patch_size * channels),
+        "patch_projection": _shape((image_size // patch_size) ** 2, d_model),
+        "class_token": _shape((image_size // patch_size) ** 2 + 1, d_model)}[layer],
+    "ch13.patches_shape": lambda q, image, patch_size: _shape(
+        (image[0] // patch_size) * (image[1] // patch_size), patch_size * patch_size * image[2]),
+    "ch13.patch_value": lambda q, **args: _ch13_patch_value(**args),
+    "ch13.hub_params": lambda q, kind, vocab=5000, target_vocab=400, **sizes: (
+        _ch13_translator(vocab, target_vocab, **sizes) if kind == "translator"
+        else _ch13_bert(vocab, **sizes) if kind == "bert" else _ch13_gpt_params(vocab, **sizes)),
+    "ch13.negation_twin": lambda q, text: _ch13_twin(text),
+    "ch13.negation_positive": lambda q, label=1: _letters(q, lambda text: _ch13_first_positive(text) == label),
 }
 
 
-@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10", "ch11", "ch12"])
+@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10", "ch11", "ch12", "ch13"])
 def test_new_chapters_computed_answers_match_hand_calculations(banks, chapter):
     checked = 0
     for q in banks[chapter].questions:
@@ -610,7 +843,15 @@ def test_new_chapters_computed_answers_match_hand_calculations(banks, chapter):
         got = bank_mod.resolve(q)
         if q.type == "numeric":
             assert got.answer == pytest.approx(expected), q.id
+        elif q.type in ("single", "multiple"):
+            assert got.answer == (expected[0] if q.type == "single" else expected), (q.id, got.answer, expected)
         else:
             assert grading.grade(got, str(expected)).verdict == "right", (q.id, got.answer, expected)
         checked += 1
     assert checked >= 3
+
+
+def test_ch13_hand_calculations_cover_its_compute_functions(banks):
+    used = {q.compute.fn for q in banks["ch13"].questions if q.compute is not None}
+    assert used <= set(SEQUENCE_ORACLE), sorted(used - set(SEQUENCE_ORACLE))
+    assert len(used) >= 15

@@ -172,7 +172,7 @@ def test_run_stops_cleanly_when_input_ends(ch07, monkeypatch):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["run", "ch13"], "no question bank for ch13"),
+    (["run", "ch14"], "no question bank for ch14"),
     (["run", "chapter seven"], "is not a chapter"),
     (["run", "ch07", "--n", "0"], "must be at least 1"),
     (["run", "ch07", "--type", "riddle"], "invalid choice"),
@@ -242,8 +242,8 @@ def test_exam_json_key_and_markdown(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["exam", "--final", "--seed", "1"], "9 of 30 missing"),
-    (["exam", "--chapters", "ch07,ch13"], "no bank yet for ch13"),
+    (["exam", "--final", "--seed", "1"], "4 of 30 missing"),
+    (["exam", "--chapters", "ch07,ch14"], "no bank yet for ch14"),
     (["exam"], "one of the arguments --midterm --final --chapters is required"),
     (["exam", "--midterm", "--final"], "not allowed with"),
     (["exam", "--chapters", "seven"], "is not a chapter"),
@@ -268,8 +268,9 @@ def test_a_range_without_banks_fails_in_a_fresh_process():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1
-    # Chapters 9 to 12 may fill only their share of the 30; the other two chapters have no bank yet.
-    assert "9 of 30 missing" in done.stderr and "no bank yet for ch13, ch14" in done.stderr
+    # Chapters 9 to 13 may fill only their share of the 30; chapter 14 has no bank yet.
+    assert "4 of 30 missing (2 multiple choice, 1 short answer and 1 essay)" in done.stderr
+    assert "no bank yet for ch14" in done.stderr and "ch13" not in done.stderr.split("no bank yet for")[1]
 
 
 # -- grade ------------------------------------------------------------------------------------
@@ -386,7 +387,7 @@ def test_grade_uses_the_sheets_questions_when_the_draw_differs(tmp_path, capsys)
     ("exam: ch07\n", "needs the exam's seed"),
     ("exam: ch07\nseed: 1\nanswers:\n  31: A\n", "answer 31 is not a question of this exam"),
     ("exam: ch07\nseed: 1\nquestions: [ch07-nope]\n", "ch07-nope"),
-    ("exam: final\nseed: 1\n", "9 of 30 missing"),
+    ("exam: final\nseed: 1\n", "4 of 30 missing"),
 ])
 def test_bad_sheets_are_one_line_errors(tmp_path, capsys, content, message):
     path = tmp_path / "sheet.yaml"

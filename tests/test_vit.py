@@ -4,7 +4,8 @@ import keras
 import numpy as np
 
 from kerasbook import transformer_models as tm
-from kerasbook.layers.vit import ClassToken, Patches
+from kerasbook.layers.transformer import FirstToken
+from kerasbook.layers.vit import ClassToken, Patches, Standardize
 from kerasbook.testing import check_layer
 
 
@@ -22,6 +23,21 @@ def test_class_token_goes_first_and_both_pass_the_layer_test(tmp_path):
     np.testing.assert_allclose(out[:, 1:], x)
     images = np.random.default_rng(2).random((2, 8, 8, 3)).astype("float32")
     check_layer(Patches, {"patch_size": 4}, images, tmp_path, (2, 4, 48))
+
+
+def test_standardize_matches_tensorflows_per_image_standardization(tmp_path):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(3)
+    images = np.concatenate([rng.uniform(0, 255, (2, 8, 8, 3)), np.full((1, 8, 8, 3), 7.0)]).astype("float32")
+    ours = check_layer(Standardize, {}, images, tmp_path, (3, 8, 8, 3))
+    np.testing.assert_allclose(ours, tf.image.per_image_standardization(images).numpy(), atol=1e-5)
+    assert np.abs(ours[2]).max() == 0                                 # a flat image: the deviation's floor, no NaN
+
+
+def test_first_token_reads_position_zero(tmp_path):
+    x = np.random.default_rng(4).random((2, 5, 3)).astype("float32")
+    np.testing.assert_allclose(check_layer(FirstToken, {}, x, tmp_path, (2, 3)), x[:, 0])
 
 
 def test_vit_reads_patches_as_a_sequence():

@@ -58,12 +58,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _split_generators(self, dl_manager):
         c = self.builder_config
-        return {
-            "train": self._generate_examples("train", c.train_size),
-            "validation": self._generate_examples("validation", c.validation_size),
-            "test": self._generate_examples("test", c.test_size),
-            "heldout": self._generate_examples("heldout", c.heldout_size),
-        }
+        sizes = {"train": c.train_size, "validation": c.validation_size, "test": c.test_size,
+                 "heldout": c.heldout_size}
+        return {split: self._generate_examples(split, n) for split, n in sizes.items() if n > 0}   # TFDS refuses empty splits
 
     def _generate_examples(self, split, n):
         c = self.builder_config

@@ -131,13 +131,9 @@ SPEC = register(DatasetSpec(
 # --8<-- [start:data]
 def load_builtin(cfg: Config, seed: int) -> dict:
     """`{split: list of {"en", "ko_tokens", "ko", "structure"}}` from the TFDS builder, in drawing order."""
-    from kerasbook.data import generated_splits
-    from kerasbook.datasets.enko_pairs.enko_pairs_dataset_builder import Builder, PairsConfig
+    from kerasbook.data import enko
 
-    config = PairsConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, cfg.heldout_size, seed)
-    splits = generated_splits(Builder, config, ("train", "validation", "test", "heldout"))
-    fields = ("en", "ko_tokens", "ko", "structure")
-    return {k: [{f: v[f][i].decode() for f in fields} for i in range(len(v["en"]))] for k, v in splits.items()}
+    return enko.load_builtin(cfg.train_size, cfg.val_size, cfg.test_size, cfg.heldout_size, seed)
 
 
 def detokenize(tokens: str) -> str:
@@ -176,22 +172,10 @@ def load_full(cfg: Config, data_dir, seed: int) -> dict:
 
 
 def typical_lengths(cfg: Config, n: int = 2_000, seed: int = 0) -> tuple:
-    """Mean (source, decoder) lengths of the batches `seq2seq.batches` makes of `n` grammar sentences:
-    bucketed by English length, each batch cut to its longest sentence (the decoder's with `[start]`)."""
-    from kerasbook.data import enko
-    from kerasbook.seq2seq import LENGTH_BOUNDARIES
+    """Mean (source, decoder) lengths of the batches `seq2seq.batches` makes of `n` grammar sentences."""
+    from kerasbook.seq2seq import typical_batch_lengths
 
-    pairs = enko.draw_split(seed, "train", n)
-    en = np.array([len(p["en"].split()) for p in pairs])
-    ko = np.array([len(p["ko_tokens"].split()) + 1 for p in pairs])
-    bucket = np.searchsorted(LENGTH_BOUNDARIES, en, side="right")
-    shapes = []
-    for b in np.unique(bucket):
-        idx = np.nonzero(bucket == b)[0]
-        for i in range(0, len(idx) - cfg.batch_size + 1, cfg.batch_size):
-            chunk = idx[i:i + cfg.batch_size]
-            shapes.append((en[chunk].max(), ko[chunk].max()))
-    return tuple(int(round(v)) for v in np.mean(shapes, axis=0))
+    return typical_batch_lengths(cfg.batch_size, n, seed)
 
 
 def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
@@ -442,9 +426,11 @@ def heatmap(ax, weights, source: str, target: str):
 
 def heatmaps_figure(path, sentences, translations, attention, title):
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
 
-    if _korean_font(font_manager) is None:                 # no Hangul font here: label in Latin letters
+    from kerasbook.data.enko import romanize
+    from kerasbook.plots import korean_font
+
+    if korean_font() is None:                               # no Hangul font here: label in Latin letters
         translations = [" ".join(romanize(t) for t in text.split()) for text in translations]
         title += " (Korean romanised: no Hangul font installed)"
     n = len(sentences)
@@ -544,34 +530,6 @@ def embeddings_figure(path, vectors: dict, words: list, kinds: dict):
     plt.close(fig)
 
 
-INITIALS = "g kk n d tt r m b pp s ss - j jj ch k t p h".split()
-VOWELS = "a ae ya yae eo e yeo ye o wa wae oe yo u wo we wi yu eu ui i".split()
-FINALS = [""] + "k k ks n nj nh t l lk lm lb ls lt lp lh m p ps t t ng t t k t p t".split()
-
-
-def romanize(word: str) -> str:
-    """Hangul spelled out in Latin letters, syllable by syllable (Revised Romanization's letters,
-    without its sound-change rules): 학생 -> haksaeng. Other characters pass through."""
-    out = []
-    for ch in word:
-        code = ord(ch) - 0xAC00
-        if not 0 <= code < 11172:
-            out.append(ch)
-            continue
-        initial, vowel, final = code // 588, (code % 588) // 28, code % 28
-        out.append(INITIALS[initial].replace("-", "") + VOWELS[vowel] + FINALS[final])
-    return "".join(out)
-
-
-def _korean_font(font_manager):
-    """Use a font with Hangul for the heat-map labels when one is installed (else boxes are drawn)."""
-    import matplotlib
-
-    for name in ("Noto Sans CJK KR", "NanumGothic", "Noto Sans KR", "UnDotum", "Baekmuk Gulim"):
-        if any(f.name == name for f in font_manager.fontManager.ttflist):
-            matplotlib.rcParams["font.family"] = [name, "DejaVu Sans"]
-            return name
-    return None
 # --8<-- [end:figures]
 
 

@@ -56,7 +56,7 @@ def tfds_data_dir(data_dir=None):
 def tfds_prepared(name: str, title: str):
     """A `DatasetSpec.full_available` for TFDS dataset `name`: is it already prepared under the data folder?"""
     def available(data_dir):
-        if any(tfds_data_dir(data_dir).glob(f"{name}/*/dataset_info.json")):
+        if any(tfds_data_dir(data_dir).glob(f"{name}/**/dataset_info.json")):       # VERSION/ or CONFIG/VERSION/
             return True, ""
         return False, f"{title} is not prepared under {tfds_data_dir(data_dir)}"
 

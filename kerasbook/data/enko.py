@@ -303,6 +303,25 @@ def join_korean(tokens: str) -> str:
     return " ".join(out)
 
 
+INITIALS = "g kk n d tt r m b pp s ss - j jj ch k t p h".split()
+VOWELS = "a ae ya yae eo e yeo ye o wa wae oe yo u wo we wi yu eu ui i".split()
+FINALS = [""] + "k k ks n nj nh t l lk lm lb ls lt lp lh m p ps t t ng t t k t p t".split()
+
+
+def romanize(word: str) -> str:
+    """Hangul spelled out in Latin letters, syllable by syllable (Revised Romanization's letters,
+    without its sound-change rules): 학생 -> haksaeng. Other characters pass through."""
+    out = []
+    for ch in word:
+        code = ord(ch) - 0xAC00
+        if not 0 <= code < 11172:
+            out.append(ch)
+            continue
+        initial, vowel, final = code // 588, (code % 588) // 28, code % 28
+        out.append(INITIALS[initial].replace("-", "") + VOWELS[vowel] + FINALS[final])
+    return "".join(out)
+
+
 # -- splits ---------------------------------------------------------------------------------------
 
 def example_seed(seed: int, split: str, index: int) -> int:
@@ -328,6 +347,20 @@ def draw_example(seed: int, split: str, index: int) -> dict:
 
 def draw_split(seed: int, split: str, n: int) -> list[dict]:
     return [draw_example(seed, split, i) for i in range(n)]
+
+
+def load_builtin(train_size: int, val_size: int, test_size: int, heldout_size: int, seed: int) -> dict:
+    """`{split: list of {"en", "ko_tokens", "ko", "structure"}}` for "train", "validation", "test" and "heldout",
+    read from the TFDS builder in `datasets/enko_pairs` (prepared once under the book's cache), in drawing order."""
+    from kerasbook.data import generated_splits
+    from kerasbook.datasets.enko_pairs.enko_pairs_dataset_builder import Builder, PairsConfig
+
+    sizes = {"train": train_size, "validation": val_size, "test": test_size, "heldout": heldout_size}
+    config = PairsConfig.make(train_size, val_size, test_size, heldout_size, seed)
+    splits = generated_splits(Builder, config, tuple(k for k, n in sizes.items() if n > 0))
+    fields = ("en", "ko_tokens", "ko", "structure")
+    return {k: [{f: v[f][i].decode() for f in fields} for i in range(len(v["en"]))] if k in splits else []
+            for k, v in ((k, splits.get(k)) for k in sizes)}
 
 
 def read_tsv_pairs(path, limit: int | None = None) -> list[tuple[str, str]]:

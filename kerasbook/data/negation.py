@@ -65,3 +65,15 @@ def move_negation(text: str) -> str:
     other = [i for i, w in enumerate(words) if w == "is" and i != at - 1][0]
     words.insert(other + 1, "not")
     return " ".join(words)
+
+
+def load_builtin(pretrain_size: int, train_size: int, val_size: int, test_size: int, seed: int) -> dict:
+    """`{split: list of {"text", "label", "negated"}}` for "pretrain", "train", "validation" and "test", read
+    from the TFDS builder in `datasets/negation_twins` (prepared once under the book's cache), in drawing order."""
+    from kerasbook.data import generated_splits
+    from kerasbook.datasets.negation_twins.negation_twins_dataset_builder import Builder, TwinsConfig
+
+    config = TwinsConfig.make(pretrain_size, train_size, val_size, test_size, seed)
+    splits = generated_splits(Builder, config, ("pretrain", "train", "validation", "test"))
+    return {k: [{"text": v["text"][i].decode(), "label": int(v["label"][i]), "negated": int(v["negated"][i])}
+                for i in range(len(v["text"]))] for k, v in splits.items()}

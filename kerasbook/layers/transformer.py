@@ -65,8 +65,10 @@ def scaled_dot_product_attention(query, key, value, mask=None):
     """
     weights = attention_weights(query, key, mask)
     return ops.matmul(weights, value), weights
+# --8<-- [end:sdpa]
 
 
+# --8<-- [start:masks]
 def causal_mask(query_length: int, key_length: int):
     """`(Tq, Tk)` boolean: query i may see keys 0 … i (lower triangle, as `keras.layers.MultiHeadAttention`)."""
     rows = ops.expand_dims(ops.arange(query_length), 1)
@@ -92,7 +94,7 @@ def combine_masks(query_length, key_length, query_mask=None, value_mask=None, at
     if use_causal_mask:
         mask = both(mask, ops.expand_dims(causal_mask(query_length, key_length), 0))  # (1, Tq, Tk)
     return mask
-# --8<-- [end:sdpa]
+# --8<-- [end:masks]
 
 
 # --8<-- [start:mha]
@@ -280,7 +282,10 @@ class TransformerDecoderBlock(layers.Layer):
     from the encoder), then the feed-forward network; each with dropout, residual and LayerNorm.
 
     Args:
-        num_heads, ff_dim, dropout: as in `TransformerEncoderBlock`.
+        num_heads: int. Attention heads of both attentions.
+        ff_dim: int. Width of the feed-forward network's hidden layer.
+        dropout: float.
+        **kwargs: passed to `keras.layers.Layer`.
 
     Call arguments:
         inputs: `[decoder states (B, T, d_model), encoder outputs (B, S, d_model)]`.
@@ -333,3 +338,15 @@ class TransformerDecoderBlock(layers.Layer):
     def get_config(self):
         return {**super().get_config(), "num_heads": self.num_heads, "ff_dim": self.ff_dim, "dropout": self.dropout}
 # --8<-- [end:blocks]
+
+
+@keras.saving.register_keras_serializable(package="kerasbook")
+class FirstToken(layers.Layer):
+    """`(B, T, d)` -> `(B, d)`: the output at position 0, the `[CLS]` token (or ViT's class token) that a
+    classifier reads; every other position has attended into it."""
+
+    def call(self, inputs):
+        return inputs[:, 0, :]
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])

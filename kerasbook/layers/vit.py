@@ -18,6 +18,19 @@ from keras import layers, ops
 
 # --8<-- [start:patches]
 @keras.saving.register_keras_serializable(package="kerasbook")
+class Standardize(layers.Layer):
+    """Each image to mean 0 and variance 1 over all its pixels and channels (as
+    `tf.image.per_image_standardization`, whose floor on the deviation it keeps)."""
+
+    def call(self, images):
+        x = ops.cast(images, "float32")
+        n = ops.cast(ops.prod(ops.shape(x)[1:]), "float32")
+        mean = ops.mean(x, axis=(1, 2, 3), keepdims=True)
+        std = ops.maximum(ops.std(x, axis=(1, 2, 3), keepdims=True), 1.0 / ops.sqrt(n))
+        return (x - mean) / std
+
+
+@keras.saving.register_keras_serializable(package="kerasbook")
 class Patches(layers.Layer):
     """`(B, H, W, C)` -> `(B, (H/p)·(W/p), p·p·C)`: non-overlapping p×p patches, row by row, each flattened
     row by row with its channels last (the layout of `keras.ops.image.extract_patches`).

@@ -591,7 +591,7 @@ def join_korean(question, tokens: str):
 @computed("ch12.romanize")
 def romanize(question, word: str):
     """The chapter's `romanize` of a Korean word (the letters the heat-maps use without a Hangul font)."""
-    from kerasbook.chapters.ch12_attention import romanize as spell
+    from kerasbook.data.enko import romanize as spell
 
     out = spell(word)
     return [out, out.capitalize()]
