@@ -316,6 +316,50 @@ def greedy_decode(stepper, source_ids, start_id: int, end_id: int, max_len: int)
     return out, (np.stack(attn, 1) if attn else None)
 
 
+class Translator:
+    """A trained translator with its vocabularies: source text in, target tokens (and attention) out.
+
+    `stepper` splits the model for decoding (`Stepper` for the recurrent translators, by default; chapter
+    13 passes its Transformer's). Source words it does not know become `[UNK]` (id 1).
+    """
+
+    def __init__(self, model, source_vocab: list, target_vocab: list, max_source: int, max_target: int,
+                 stepper=None):
+        self.model, self.source_vocab, self.target_vocab = model, source_vocab, target_vocab
+        self.max_source, self.max_target = max_source, max_target
+        self.index = {w: i for i, w in enumerate(source_vocab)}
+        self.stepper = stepper if stepper is not None else Stepper(model)
+        self.start, self.end = target_vocab.index(START), target_vocab.index(END)
+
+    def unknown(self, sentence: str) -> list:
+        return [w for w in sentence.split() if w not in self.index]
+
+    def ids(self, sentences) -> np.ndarray:
+        """Source ids, padded to the longest of `sentences` (at most `max_source`)."""
+        longest = max([len(s.split()) for s in sentences] + [1])
+        out = np.zeros((len(sentences), min(longest, self.max_source)), np.int32)
+        for row, s in enumerate(sentences):
+            tokens = [self.index.get(w, 1) for w in s.split()][: self.max_source]
+            out[row, : len(tokens)] = tokens
+        return out
+
+    def greedy(self, sentences, batch: int = 256):
+        """`(texts, attention per sentence or None)`, decoded greedily `batch` sentences at a time."""
+        texts, attention = [], []
+        for i in range(0, len(sentences), batch):
+            out, att = greedy_decode(self.stepper, self.ids(sentences[i:i + batch]), self.start, self.end,
+                                     self.max_target + 1)
+            texts += [ids_to_text(o, self.target_vocab) for o in out]
+            if att is not None:
+                attention += [att[j, : max(1, len(out[j]) + 1)] for j in range(len(out))]
+        return texts, (attention or None)
+
+    def beam(self, sentences, width: int, alpha: float):
+        out = beam_decode(self.stepper, self.ids(sentences), self.start, self.end, self.max_target + 1,
+                          width=width, alpha=alpha)
+        return [ids_to_text(o, self.target_vocab) for o in out]
+
+
 def length_penalty(length: int, alpha: float) -> float:
     """GNMT's length normalisation ((5 + length) / 6) ** alpha; alpha = 0 compares plain sums of log-probabilities."""
     return ((5 + length) / 6) ** alpha

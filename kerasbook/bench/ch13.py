@@ -2,9 +2,9 @@
 
 * compile time, median step time and samples/s of a training step with XLA on
   and off for each of the four model families, and the decision: XLA is on
-  when it makes the part's training faster with its compile time spread over
-  the steps of a default run (a step a few per cent faster does not pay for
-  seconds of compiling): the Transformer translator and
+  when it makes the part's training at least 5 % faster with its compile time
+  spread over the steps of a default run (a step a few per cent faster does not
+  pay for seconds of compiling, and noise should not flip the mode): the Transformer translator and
   the GPT (each on the batches it would get: whole-length with XLA, which
   compiles one program per shape, and cut to the typical length of a batch of
   sentences bucketed by length without it), the BERT encoder's masked-language

@@ -225,48 +225,11 @@ def bleu_by_length(references, hypotheses, lengths) -> list:
 # --8<-- [end:evaluate]
 
 
-class Translator:
-    """A trained model with its vocabularies: English text in, Korean tokens (and attention) out."""
+def Translator(model, source_vocab: list, target_vocab: list, max_source: int, max_target: int):
+    """A trained recurrent translator with its vocabularies (`seq2seq.Translator`)."""
+    from kerasbook.seq2seq import Translator as translator
 
-    def __init__(self, model, source_vocab: list, target_vocab: list, max_source: int, max_target: int):
-        from kerasbook import seq2seq as s2s
-
-        self.model, self.source_vocab, self.target_vocab = model, source_vocab, target_vocab
-        self.max_source, self.max_target = max_source, max_target
-        self.index = {w: i for i, w in enumerate(source_vocab)}
-        self.stepper = s2s.Stepper(model)
-        self.start, self.end = target_vocab.index(s2s.START), target_vocab.index(s2s.END)
-
-    def unknown(self, sentence: str) -> list:
-        return [w for w in sentence.split() if w not in self.index]
-
-    def ids(self, sentences) -> np.ndarray:
-        """Source ids, padded to the longest of `sentences` (at most `max_source`)."""
-        longest = max([len(s.split()) for s in sentences] + [1])
-        out = np.zeros((len(sentences), min(longest, self.max_source)), np.int32)
-        for row, s in enumerate(sentences):
-            tokens = [self.index.get(w, 1) for w in s.split()][: self.max_source]
-            out[row, : len(tokens)] = tokens
-        return out
-
-    def greedy(self, sentences, batch: int = 256):
-        from kerasbook import seq2seq as s2s
-
-        texts, attention = [], []
-        for i in range(0, len(sentences), batch):
-            out, att = s2s.greedy_decode(self.stepper, self.ids(sentences[i:i + batch]), self.start, self.end,
-                                         self.max_target + 1)
-            texts += [s2s.ids_to_text(o, self.target_vocab) for o in out]
-            if att is not None:
-                attention += [att[j, : max(1, len(out[j]) + 1)] for j in range(len(out))]
-        return texts, (attention or None)
-
-    def beam(self, sentences, width: int, alpha: float):
-        from kerasbook import seq2seq as s2s
-
-        out = s2s.beam_decode(self.stepper, self.ids(sentences), self.start, self.end, self.max_target + 1,
-                              width=width, alpha=alpha)
-        return [s2s.ids_to_text(o, self.target_vocab) for o in out]
+    return translator(model, source_vocab, target_vocab, max_source, max_target)
 
 
 def train_translator(kind, data, vocab, cfg, run, out):
