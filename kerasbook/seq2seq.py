@@ -316,6 +316,16 @@ def greedy_decode(stepper, source_ids, start_id: int, end_id: int, max_len: int)
     return out, (np.stack(attn, 1) if attn else None)
 
 
+def bleu_by_length(references, hypotheses, lengths, buckets) -> list:
+    """Corpus BLEU of the sentences in each `(lo, hi)` band of `buckets` by source length `lengths`
+    (inclusive; None when a band is empty)."""
+    out = []
+    for lo, hi in buckets:
+        idx = [i for i, n in enumerate(lengths) if lo <= n <= hi]
+        out.append(corpus_bleu([references[i] for i in idx], [hypotheses[i] for i in idx]) if idx else None)
+    return out
+
+
 class Translator:
     """A trained translator with its vocabularies: source text in, target tokens (and attention) out.
 

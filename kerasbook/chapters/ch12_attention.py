@@ -215,13 +215,9 @@ def diagram_models():
 # --8<-- [start:evaluate]
 def bleu_by_length(references, hypotheses, lengths) -> list:
     """Corpus BLEU of the sentences in each `LENGTH_BUCKETS` band of English length (None when a band is empty)."""
-    from kerasbook.seq2seq import corpus_bleu
+    from kerasbook import seq2seq
 
-    out = []
-    for lo, hi in LENGTH_BUCKETS:
-        idx = [i for i, n in enumerate(lengths) if lo <= n <= hi]
-        out.append(corpus_bleu([references[i] for i in idx], [hypotheses[i] for i in idx]) if idx else None)
-    return out
+    return seq2seq.bleu_by_length(references, hypotheses, lengths, LENGTH_BUCKETS)
 # --8<-- [end:evaluate]
 
 

@@ -84,3 +84,21 @@ def shape_spellings(dims) -> list[str]:
     if len(dims) == 1:
         spellings.append(f"({dims[0]},)")
     return list(dict.fromkeys(spellings))
+
+
+def answer(question, value):
+    """A number for a numeric question, its spellings for a written one."""
+    return value if question.type == "numeric" else number_spellings(value)
+
+
+def list_spellings(values) -> list[str]:
+    """`[2, 14, 9]` and the other ways to write a short list of numbers."""
+    text = [number_spellings(v)[0] for v in values]
+    return list(dict.fromkeys([f"[{', '.join(text)}]", f"({', '.join(text)})", ", ".join(text), " ".join(text),
+                               ",".join(text)]))
+
+
+def tuple_spellings(dims) -> list[str]:
+    """A weight's or a mask's shape `(128, 64)` and its other spellings."""
+    dims = [str(int(d)) for d in dims]
+    return list(dict.fromkeys([f"({', '.join(dims)})", " x ".join(dims), " × ".join(dims), f"[{', '.join(dims)}]"]))

@@ -25,30 +25,15 @@ import math
 
 import numpy as np
 
+from kerasbook.quiz.compute import answer as _answer
 from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import list_spellings as _list_spellings
 from kerasbook.quiz.compute import number_spellings as _number_spellings
 from kerasbook.quiz.compute import shape_spellings as _shape_spellings
+from kerasbook.quiz.compute import tuple_spellings as _tuple_spellings
 from kerasbook.quiz.schema import LETTERS
 
 # -- spellings ----------------------------------------------------------------------
-
-def _answer(question, value):
-    """A number for a numeric question, its spellings for a written one."""
-    return value if question.type == "numeric" else _number_spellings(value)
-
-
-def _list_spellings(values) -> list[str]:
-    """`[2, 14, 9]` and the other ways to write a short list of numbers."""
-    text = [_number_spellings(v)[0] for v in values]
-    return list(dict.fromkeys([f"[{', '.join(text)}]", f"({', '.join(text)})", ", ".join(text), " ".join(text),
-                               ",".join(text)]))
-
-
-def _tuple_spellings(dims) -> list[str]:
-    """A weight's shape `(128, 64)` and its other spellings."""
-    dims = [str(int(d)) for d in dims]
-    return list(dict.fromkeys([f"({', '.join(dims)})", " x ".join(dims), " × ".join(dims), f"[{', '.join(dims)}]"]))
-
 
 def _pick(question, hits):
     if question.type == "single":
