@@ -23,13 +23,11 @@ BAR = {"checks": [{"metric": "best_bleu", "at_least": 90.0}, {"metric": "longest
 
 
 def run(steps, quick, ship=False):
-    import time
-
     import keras
 
     from kerasbook import seq2seq as s2s
     from kerasbook import training
-    from kerasbook.bench.common import record_decision
+    from kerasbook.bench.common import decoding_speeds, record_decision
     from kerasbook.chapters import ch12_attention as ch
     from kerasbook.data import enko
 
@@ -43,14 +41,7 @@ def run(steps, quick, ship=False):
     keras.utils.set_random_seed(0)
     model = s2s.build_translator("gru_additive", src.vocabulary_size(), tgt.vocabulary_size(), cfg.units, cfg.embed)
     translator = ch.Translator(model, src.get_vocabulary(), tgt.get_vocabulary(), cfg.max_source, cfg.max_target)
-    sentences = [p["en"] for p in pairs]
-    translator.greedy(sentences[:8])                                   # warm-up
-    start = time.perf_counter()
-    translator.greedy(sentences)
-    report["greedy_sentences_per_s"] = len(sentences) / (time.perf_counter() - start)
-    start = time.perf_counter()
-    translator.beam(sentences, cfg.beam_width, cfg.length_alpha)
-    report["beam_sentences_per_s"] = len(sentences) / (time.perf_counter() - start)
+    report.update(decoding_speeds(translator, [p["en"] for p in pairs], cfg.beam_width, cfg.length_alpha))
     return report
 
 

@@ -31,12 +31,11 @@ BAR = {"checks": [{"metric": "bleu_gain_over_rnn", "at_least": 0.0}, {"metric": 
 
 
 def run(steps, quick, ship=False):
-    import time
-
     import keras
 
     from kerasbook import seq2seq as s2s
     from kerasbook import training
+    from kerasbook.bench.common import decoding_speeds
     from kerasbook.chapters import ch13_transformer as ch
     from kerasbook.data import enko
 
@@ -65,14 +64,7 @@ def run(steps, quick, ship=False):
     keras.utils.set_random_seed(0)
     model = ch.build_translator("ours", cfg, src.vocabulary_size(), tgt.vocabulary_size())
     translator = ch.Translator(model, src.get_vocabulary(), tgt.get_vocabulary(), cfg.max_source, cfg.max_target)
-    sentences = [p["en"] for p in pairs]
-    translator.greedy(sentences[:8])                                   # warm-up
-    start = time.perf_counter()
-    translator.greedy(sentences)
-    report["greedy_sentences_per_s"] = len(sentences) / (time.perf_counter() - start)
-    start = time.perf_counter()
-    translator.beam(sentences, cfg.beam_width, cfg.length_alpha)
-    report["beam_sentences_per_s"] = len(sentences) / (time.perf_counter() - start)
+    report.update(decoding_speeds(translator, [p["en"] for p in pairs], cfg.beam_width, cfg.length_alpha))
     return report
 
 

@@ -44,6 +44,17 @@ def record_decision(report, chapter, steps_by_mode, ship=False):
     return jit
 
 
+def decoding_speeds(translator, sentences, width: int, alpha: float) -> dict:
+    """Sentences per second a `seq2seq.Translator` decodes greedily and by beam search (after a warm-up)."""
+    translator.greedy(sentences[:8])
+    start = time.perf_counter()
+    translator.greedy(sentences)
+    greedy = len(sentences) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    translator.beam(sentences, width, alpha)
+    return {"greedy_sentences_per_s": greedy, "beam_sentences_per_s": len(sentences) / (time.perf_counter() - start)}
+
+
 def step_rows(report):
     """Table rows for the XLA on/off training-step measurement."""
     rows = [("device", report["device"])]

@@ -102,3 +102,19 @@ def tuple_spellings(dims) -> list[str]:
     """A weight's or a mask's shape `(128, 64)` and its other spellings."""
     dims = [str(int(d)) for d in dims]
     return list(dict.fromkeys([f"({', '.join(dims)})", " x ".join(dims), " × ".join(dims), f"[{', '.join(dims)}]"]))
+
+
+def pick_choices(question, hits):
+    """The choices a computed answer picks: exactly one for a single-answer question, at least one otherwise."""
+    if question.type == "single":
+        if len(hits) != 1:
+            raise ValueError(f"{len(hits)} choices fit; a single choice needs one")
+        return hits[0]
+    if not hits:
+        raise ValueError("no choice fits")
+    return hits
+
+
+def choice_name(choice) -> str:
+    """A choice that names a code object (`Conv2D`), without its backticks."""
+    return choice.en.strip("` ")

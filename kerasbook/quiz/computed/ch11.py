@@ -22,7 +22,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from kerasbook.quiz.compute import choice_name as _choice_name
 from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import pick_choices as _pick
 from kerasbook.quiz.compute import number_spellings as _number_spellings
 from kerasbook.quiz.compute import shape_spellings as _shape_spellings
 from kerasbook.quiz.schema import LETTERS
@@ -132,18 +134,6 @@ def params(question, layer: str | None = None, fusion: bool = True, global_size:
 def param_gap(question):
     """Parameters of the colouriser with fusion minus those of its twin without the global path."""
     return _answer(question, _colorizer(True).count_params() - _colorizer(False).count_params())
-
-
-def _pick(question, hits):
-    if question.type == "single":
-        if len(hits) != 1:
-            raise ValueError(f"{len(hits)} choices fit; a single choice needs one")
-        return hits[0]
-    return hits
-
-
-def _choice_name(choice) -> str:
-    return choice.en.strip("` ")
 
 
 @computed("ch11.weightless_layers")

@@ -25,9 +25,10 @@ import math
 import numpy as np
 
 from kerasbook.quiz.compute import answer as _answer
+from kerasbook.quiz.compute import choice_name as _choice_name
 from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import pick_choices as _pick
 from kerasbook.quiz.compute import list_spellings as _list_spellings
-from kerasbook.quiz.compute import number_spellings as _number_spellings
 from kerasbook.quiz.compute import shape_spellings as _shape_spellings
 from kerasbook.quiz.compute import tuple_spellings as _tuple_spellings
 from kerasbook.quiz.schema import LETTERS
@@ -35,19 +36,6 @@ from kerasbook.quiz.schema import LETTERS
 START, END = "[start]", "[end]"
 
 # -- spellings ----------------------------------------------------------------------
-
-def _pick(question, hits):
-    if question.type == "single":
-        if len(hits) != 1:
-            raise ValueError(f"{len(hits)} choices fit; a single choice needs one")
-        return hits[0]
-    if not hits:
-        raise ValueError("no choice fits")
-    return hits
-
-
-def _choice_name(choice) -> str:
-    return choice.en.strip("` ")
 
 
 def _numpy(x) -> np.ndarray:
