@@ -705,11 +705,109 @@ def _ch13_first_positive(text):
     return int((first[-1] in _CH13_POSITIVE) != ("not" in first))
 
 
+# Chapter 14 by hand: the parameter formulas of (transposed) convolutions, batch norm and PReLU, the
+# transposed-convolution size formula, the losses and their derivatives on paper, D* = p_data / (p_data + p_g),
+# depth_to_space's index rule, PSNR, SSIM's luminance term and Fréchet distances of diagonal Gaussians.
+def _ch14_generator_layers(latent_dim=100, widths=(128, 64, 32)):
+    sizes = {"up0": 16 * latent_dim * widths[0], "bn0": 4 * widths[0]}      # 4x4 kernels, no bias
+    for i in range(1, len(widths)):
+        sizes[f"up{i}"] = 16 * widths[i - 1] * widths[i]
+        sizes[f"bn{i}"] = 4 * widths[i]                   # scale, shift, running mean and variance
+    sizes["image"] = 16 * widths[-1] + 1                  # one tanh channel, with its bias
+    return sizes                                          # the reshape and the ReLUs have none
+
+
+def _ch14_discriminator_layers(widths=(128, 64, 32), activation="leaky_relu"):
+    sizes, channels = {}, 1
+    for i, width in enumerate(widths[::-1]):
+        sizes[f"conv{i}"] = 16 * channels * width + width
+        if i:                                             # no batch norm after the first convolution
+            sizes[f"bn{i}"] = 4 * width
+        if activation == "prelu":
+            sizes[f"act{i}"] = width                      # one learned slope per channel
+        channels = width
+    sizes["logit"] = 16 * widths[0] + 1                   # 4 x 4 x widths[0] numbers in, one logit out
+    return sizes
+
+
+def _ch14_generator_shape(layer, latent_dim=100, widths=(128, 64, 32)):
+    if layer == "as_image":
+        return _shape(1, 1, latent_dim)
+    if layer == "image":
+        side = 4 * 2 ** len(widths)
+        return _shape(side, side, 1)
+    i = int(layer[-1])
+    return _shape(4 * 2 ** i, 4 * 2 ** i, widths[i])
+
+
+def _ch14_discriminator_shape(layer, widths=(128, 64, 32), activation="leaky_relu"):
+    if layer == "flatten":
+        return _shape(16 * widths[0])
+    i = int(layer[-1])
+    side = 32 // 2 ** (i + 1)
+    return _shape(side, side, widths[::-1][i])
+
+
+def _ch14_activation(activation, x, part="value"):
+    if activation in ("relu", "leaky_relu", "prelu"):
+        a = {"relu": 0.0, "leaky_relu": 0.2, "prelu": 0.0}[activation]     # Keras starts PReLU's slope at 0
+        if part == "value":
+            return x if x > 0 else a * x
+        if part == "grad_input":
+            return 1.0 if x > 0 else a
+        return 0.0 if x > 0 else x                        # d(a x) / da
+    if activation == "tanh":
+        return math.tanh(x) if part == "value" else 1 - math.tanh(x) ** 2
+    s = 1 / (1 + math.exp(-x))
+    return s if part == "value" else s * (1 - s)
+
+
+def _ch14_d_loss(real_prob=0.5, fake_prob=0.5, real_label=1.0, part="total", what="loss"):
+    real = -(real_label * math.log(real_prob) + (1 - real_label) * math.log(1 - real_prob))
+    fake = -math.log(1 - fake_prob)
+    loss = {"real": real, "fake": fake, "total": real + fake}[part]
+    return -loss if what == "value" else loss
+
+
+def _ch14_g_loss(fake_prob, kind="non_saturating", part="value"):
+    if part == "value":
+        return -math.log(fake_prob) if kind == "non_saturating" else math.log(1 - fake_prob)
+    return 1 - fake_prob if kind == "non_saturating" else fake_prob      # |d loss / d logit|
+
+
+def _ch14_srresnet_shape(layer, low=(16, 16), filters=32, blocks=4, scale=4):
+    h, w = low
+    if layer == "high":
+        return _shape(h * scale, w * scale, 3)
+    i = int(layer[2])                                     # up{i}_conv or up{i}_shuffle
+    if layer.endswith("conv"):
+        return _shape(h * 2 ** i, w * 2 ** i, 4 * filters)
+    return _shape(h * 2 ** (i + 1), w * 2 ** (i + 1), filters)
+
+
+def _ch14_srresnet_params(layer=None, filters=32, blocks=4, scale=4):
+    f, steps = filters, int(math.log2(scale))
+    conv3 = 9 * f * f + f
+    sizes = {"head": 81 * 3 * f + f, "head_prelu": f, "trunk_conv": conv3, "trunk_bn": 4 * f,
+             "detail": 81 * f * 3 + 3}
+    for i in range(blocks):
+        sizes.update({f"block{i}_conv1": conv3, f"block{i}_bn1": 4 * f, f"block{i}_prelu": f,
+                      f"block{i}_conv2": conv3, f"block{i}_bn2": 4 * f})
+    for i in range(steps):
+        sizes.update({f"up{i}_conv": 9 * f * 4 * f + 4 * f, f"up{i}_prelu": f})
+    return sizes.get(layer, 0) if layer else sum(sizes.values())
+
+
+def _ch14_nearest(fake, train, part="median"):
+    nearest = [min(sum((a - b) ** 2 for a, b in zip(f, t)) / len(f) for t in train) for f in fake]
+    return float(np.median(nearest)) if part == "median" else min(nearest)
+
+
 def _letters(q, keep):
     return [LETTERS[i] for i, c in enumerate(q.choices) if keep(c.en.strip("` "))]
 
 
-# Chapters 5, 6, 9 to 13: numbers worked out by hand from the equations, not from the layers.
+# Chapters 5, 6, 9 to 14: numbers worked out by hand from the equations, not from the layers.
 SEQUENCE_ORACLE = {
     "ch05.rnn_params": lambda q, units, inputs, steps=30, layer="elman": units * (inputs + units + 1),
     "ch05.cell_weight_count": lambda q, units, inputs: units * (inputs + units + 1),
@@ -830,10 +928,53 @@ SEQUENCE_ORACLE = {
         else _ch13_bert(vocab, **sizes) if kind == "bert" else _ch13_gpt_params(vocab, **sizes)),
     "ch13.negation_twin": lambda q, text: _ch13_twin(text),
     "ch13.negation_positive": lambda q, label=1: _letters(q, lambda text: _ch13_first_positive(text) == label),
+    "ch14.generator_shape": lambda q, **args: _ch14_generator_shape(**args),
+    "ch14.generator_params": lambda q, layer=None, latent_dim=100, widths=(128, 64, 32): (
+        _ch14_generator_layers(latent_dim, widths).get(layer, 0) if layer
+        else sum(_ch14_generator_layers(latent_dim, widths).values())),
+    "ch14.discriminator_shape": lambda q, **args: _ch14_discriminator_shape(**args),
+    "ch14.discriminator_params": lambda q, layer=None, widths=(128, 64, 32), activation="leaky_relu": (
+        _ch14_discriminator_layers(widths, activation).get(layer, 0) if layer
+        else sum(_ch14_discriminator_layers(widths, activation).values())),
+    "ch14.weightless_layers": lambda q, model="generator", widths=(128, 64, 32), activation="leaky_relu",
+    latent_dim=100: _letters(q, lambda name: name not in (
+        _ch14_generator_layers(latent_dim, widths) if model == "generator"
+        else _ch14_discriminator_layers(widths, activation))),
+    "ch14.transpose_size": lambda q, input_size, kernel=4, strides=1, padding="valid": (
+        input_size * strides if padding == "same" else (input_size - 1) * strides + kernel),
+    "ch14.activation": lambda q, **args: _ch14_activation(**args),
+    "ch14.prelu_params": lambda q, shape, shared_axes=None: math.prod(
+        1 if axis + 1 in (shared_axes or []) else d for axis, d in enumerate(shape)),
+    "ch14.dead_share": lambda q, biases, activation="relu": sum(b <= 0 for b in biases) / len(biases),
+    "ch14.d_loss": lambda q, **args: _ch14_d_loss(**args),
+    "ch14.g_loss": lambda q, **args: _ch14_g_loss(**args),
+    "ch14.optimal_d": lambda q, p_data, p_g: p_data / (p_data + p_g),
+    "ch14.share_right": lambda q, logits, real=True: (
+        sum(x > 0 for x in logits) if real else sum(x <= 0 for x in logits)) / len(logits),
+    "ch14.subpixel_shape": lambda q, input, factor=2: _shape(
+        input[0] * factor, input[1] * factor, input[2] // factor ** 2),
+    "ch14.subpixel_source": lambda q, channels, factor, row, col, channel, size=3: (
+        (row % factor * factor + col % factor) * channels + channel),
+    "ch14.psnr": lambda q, mse, max_value=1.0: 10 * math.log10(max_value ** 2 / mse),
+    "ch14.psnr_change": lambda q, factor, mse=0.001: 10 * math.log10(factor),
+    "ch14.ssim_constant": lambda q, which="c1", max_value=1.0: (
+        {"c1": 0.01, "c2": 0.03}[which] * max_value) ** 2,
+    "ch14.ssim_flat": lambda q, a, b, size=32, max_value=1.0: (
+        (2 * a * b + (0.01 * max_value) ** 2) / (a * a + b * b + (0.01 * max_value) ** 2)),
+    "ch14.frechet": lambda q, mean_a, std_a, mean_b, std_b: (
+        sum((x - y) ** 2 for x, y in zip(mean_a, mean_b)) + sum((x - y) ** 2 for x, y in zip(std_a, std_b))),
+    "ch14.gan_pixel": lambda q, value: value / 127.5 - 1,
+    "ch14.nearest": lambda q, **args: _ch14_nearest(**args),
+    "ch14.downscale_shape": lambda q, size, scale=4: _shape(size // scale, size // scale, 3),
+    # DCGAN's Adam, SRGAN's adversarial weight and one-sided label smoothing at 0.9, as the papers give them.
+    "ch14.config": lambda q, field, preset="default": {"real_label": 0.9, "beta_1": 0.5,
+                                                        "adversarial_weight": 1e-3}[field],
+    "ch14.srresnet_shape": lambda q, **args: _ch14_srresnet_shape(**args),
+    "ch14.srresnet_params": lambda q, **args: _ch14_srresnet_params(**args),
 }
 
 
-@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10", "ch11", "ch12", "ch13"])
+@pytest.mark.parametrize("chapter", ["ch05", "ch06", "ch09", "ch10", "ch11", "ch12", "ch13", "ch14"])
 def test_new_chapters_computed_answers_match_hand_calculations(banks, chapter):
     checked = 0
     for q in banks[chapter].questions:
@@ -855,3 +996,50 @@ def test_ch13_hand_calculations_cover_its_compute_functions(banks):
     used = {q.compute.fn for q in banks["ch13"].questions if q.compute is not None}
     assert used <= set(SEQUENCE_ORACLE), sorted(used - set(SEQUENCE_ORACLE))
     assert len(used) >= 15
+
+
+def test_ch14_hand_calculations_cover_its_compute_functions(banks):
+    used = {q.compute.fn for q in banks["ch14"].questions if q.compute is not None}
+    assert used <= set(SEQUENCE_ORACLE), sorted(used - set(SEQUENCE_ORACLE))
+    assert len(used) >= 15
+    assert sum(q.compute is not None for q in banks["ch14"].questions) >= 15
+
+
+def test_ch14_hand_calculations_know_the_course_numbers():
+    # The worked examples of the course and the chapter page, to their stated numbers.
+    assert _ch14_activation("leaky_relu", -3.0) == pytest.approx(-0.6)
+    assert SEQUENCE_ORACLE["ch14.transpose_size"](None, 1, kernel=4, strides=1, padding="valid") == 4
+    assert SEQUENCE_ORACLE["ch14.transpose_size"](None, 4, kernel=4, strides=2, padding="same") == 8
+    assert _ch14_generator_layers(100, (512, 256, 128))["up0"] == 100 * 512 * 4 * 4
+    assert _ch14_generator_shape("image") == "(B, 32, 32, 1)"
+    assert SEQUENCE_ORACLE["ch14.psnr"](None, 0.001) == pytest.approx(30.0)
+    assert SEQUENCE_ORACLE["ch14.psnr_change"](None, 2) == pytest.approx(3.0103, abs=1e-4)
+    assert _ch14_d_loss(0.5, 0.5, what="value") == pytest.approx(-math.log(4))
+    assert SEQUENCE_ORACLE["ch14.subpixel_source"](None, 2, 2, 1, 1, 0) == 3 * 2    # (a r + b) C + c, a = b = 1
+
+
+def test_ch14_links_cover_the_sections_of_its_page(banks):
+    wanted = {"game", "dcgan", "train-step", "judging", "dead-neurons", "srgan", "subpixel", "psnr-ssim", "uses",
+              "results"}
+    bank = banks["ch14"]
+    assert {q.anchor for q in bank.questions} == wanted
+    assert {q.page for q in bank.questions} == {bank.page} == {"ch14_gan.md"}
+    docs = bank_mod.docs_dir()
+    if docs is not None and (docs / bank.page).is_file():
+        assert wanted <= bank_mod.page_anchors(docs / bank.page)
+
+
+def test_the_final_covers_every_chapter_of_weeks_9_to_14_evenly(banks):
+    exam = exam_mod.draw(banks, "final", 0)
+    assert exam.without_bank == [] and len(exam.questions) == 30
+    assert exam.chapters == exam_mod.FINAL == ("ch09", "ch10", "ch11", "ch12", "ch13", "ch14")
+    by_section = {}
+    for q in exam.questions:
+        by_section.setdefault(q.section, []).append(q.chapter)
+    assert {s: len(c) for s, c in by_section.items()} == EXAM_SHAPE
+    assert {q.chapter for q in exam.questions} == set(exam_mod.FINAL)
+    for chapters in by_section.values():
+        counts = [chapters.count(c) for c in exam_mod.FINAL]
+        assert max(counts) - min(counts) <= 1, chapters
+    assert [q.id for q in exam_mod.draw(banks, "final", 0).questions] == [q.id for q in exam.questions]
+    assert [q.id for q in exam_mod.draw(banks, "final", 1).questions] != [q.id for q in exam.questions]
