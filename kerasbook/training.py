@@ -102,6 +102,17 @@ def resolve_xla(flag: str, chapter: str, measure=None) -> tuple[bool, str]:
     return on, f"--xla auto: measured now on {device} (on {times['xla_on']*1e3:.0f} ms, off {times['xla_off']*1e3:.0f} ms per step)"
 
 
+XLA_MARGIN = 0.95          # XLA must beat the plain step by 5 %, compile included: a tie goes to no compiling
+
+
+def seconds_per_step(steps_by_mode: dict, steps: int) -> dict:
+    """`{"xla_on", "xla_off"}`: seconds per step with each mode's first (tracing, compiling) step spread over
+    `steps` steps, and XLA's scaled by 1 / `XLA_MARGIN`. XLA's step can be a little faster and still lose a
+    run to its compile time, and a difference inside the noise of a measurement should not flip the mode."""
+    return {("xla_on" if k else "xla_off"): (v["step_s"] + v["compile_s"] / steps) / (XLA_MARGIN if k else 1.0)
+            for k, v in steps_by_mode.items()}
+
+
 def time_train_steps(make_model, x, y, steps=10, modes=(True, False)):
     """Seconds per training step of `make_model(jit_compile)` with XLA on and off.
 

@@ -48,7 +48,7 @@ def run(steps, quick, ship=False):
         measured = ch.measure_step_times(cfg, part, steps=steps)
         r = {"device": device, "run_steps": ch.run_steps(cfg, part),
              "train_step": {("xla_on" if k else "xla_off"): v for k, v in measured.items()}}
-        per_step = ch.seconds_per_step(measured, r["run_steps"])           # compile time spread over the run
+        per_step = training.seconds_per_step(measured, r["run_steps"])           # compile time spread over the run
         jit = per_step["xla_on"] < per_step["xla_off"]
         r["resolved_xla_auto"] = "on" if jit else "off"
         record = {"step_s_xla_on": measured[True]["step_s"], "step_s_xla_off": measured[False]["step_s"],

@@ -950,17 +950,6 @@ def run_steps(cfg: Config, part: str) -> int:
     return per_epoch * epochs
 
 
-XLA_MARGIN = 0.95          # XLA must beat the plain step by 5 %, compile included: a tie goes to no compiling
-
-
-def seconds_per_step(steps_by_mode: dict, steps: int) -> dict:
-    """`{"xla_on", "xla_off"}`: seconds per step with each mode's first (tracing, compiling) step spread over
-    `steps` steps, and XLA's scaled by 1 / `XLA_MARGIN`. XLA's step can be a little faster and still lose a
-    run to its compile time, and a difference inside the noise of a measurement should not flip the mode."""
-    return {("xla_on" if k else "xla_off"): (v["step_s"] + v["compile_s"] / steps) / (XLA_MARGIN if k else 1.0)
-            for k, v in steps_by_mode.items()}
-
-
 def part_xla(run, part: str):
     """`(jit, why)` for one part: the chapter's decision for the translator, and each other part's own
     (`python -m kerasbook.bench ch13` measures them and records them as `ch13_transformer.PART`)."""
@@ -968,7 +957,7 @@ def part_xla(run, part: str):
 
     if part == "translator":
         return run.jit, run.why
-    return training.resolve_xla(run.args.xla, f"{CHAPTER}.{part}", measure=lambda: seconds_per_step(
+    return training.resolve_xla(run.args.xla, f"{CHAPTER}.{part}", measure=lambda: training.seconds_per_step(
         measure_step_times(run.cfg, part, steps=5), run_steps(run.cfg, part)))
 
 
