@@ -116,7 +116,9 @@ CATALOGUE: dict[str, Entry] = {e.key: e for e in (
           "at the same small budget", "8 min 40 s"),
     Entry("ch14", "GAN",
           "a DCGAN with its own train_step, judged by a digit classifier and a Fréchet distance; "
-          "an SRGAN against bicubic up-sampling"),
+          "an SRGAN against bicubic up-sampling",
+          result="DCGAN: **72.9 %** of generated digits read with confidence ≥ 0.9 (real 95.6 %), classes 4.4-12.7 %, Fréchet distance 15.1 (real vs real 3.9); SRResNet **+0.92 dB** PSNR over bicubic on 3 held-out photos (SRGAN −0.12 dB)",
+          wall_time="7 min 51 s"),
 )}
 
 QUIZ_COMMANDS = (
