@@ -158,8 +158,43 @@ def _share_right(logits, real: bool):
     return ops.mean(said_real if real else 1.0 - said_real)
 
 
+class TwoPlayers(keras.Model):
+    """What a GAN and an SRGAN share: a generator and a discriminator, one optimizer each, and running means
+    of the numbers `train_step` reports.
+
+    Args:
+        generator: the model that makes images; `call` runs it.
+        discriminator: a model `image -> logit (B, 1)`.
+        reports: names of the numbers `train_step` reports, in the order `_report` receives them.
+        **kwargs: passed to `keras.Model`.
+
+    Compile with `compile(d_optimizer=..., g_optimizer=...)`: each player has its own.
+    """
+
+    def __init__(self, generator, discriminator, reports, **kwargs):
+        super().__init__(**kwargs)
+        self.generator, self.discriminator = generator, discriminator
+        self.trackers = {k: keras.metrics.Mean(name=k) for k in reports}
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def _report(self, values):
+        for tracker, value in zip(self.trackers.values(), values):
+            tracker.update_state(value)
+        return {k: t.result() for k, t in self.trackers.items()}
+
+
 # --8<-- [start:gan]
-class GAN(keras.Model):
+class GAN(TwoPlayers):
     """A generator and a discriminator trained in turn by one `train_step`.
 
     Args:
@@ -180,23 +215,10 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim, seed=0, real_label=1.0, shift=0, **kwargs):
-        super().__init__(**kwargs)
-        self.generator, self.discriminator = generator, discriminator
+        super().__init__(generator, discriminator, ("d_loss", "g_loss", "d_real_accuracy", "d_fake_accuracy"),
+                         **kwargs)
         self.latent_dim, self.seed, self.real_label, self.shift = latent_dim, seed, real_label, shift
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {k: keras.metrics.Mean(name=k)
-                         for k in ("d_loss", "g_loss", "d_real_accuracy", "d_fake_accuracy")}
-
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
 
     @contextlib.contextmanager
     def averaged_generator(self):
@@ -250,14 +272,12 @@ class GAN(keras.Model):
         self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
 
         values = (d_loss, g_loss, _share_right(real_logits, True), _share_right(fake_logits, False))
-        for tracker, value in zip(self.trackers.values(), values):
-            tracker.update_state(value)
-        return {k: t.result() for k, t in self.trackers.items()}
+        return self._report(values)
 # --8<-- [end:gan]
 
 
 # --8<-- [start:srgan]
-class SRGAN(keras.Model):
+class SRGAN(TwoPlayers):
     """Super-resolution by a generator trained on content + adversarial loss, against a discriminator.
 
     The generator's loss is
@@ -285,24 +305,12 @@ class SRGAN(keras.Model):
 
     def __init__(self, generator, discriminator, features, content_weight=1.0, pixel_weight=0.0,
                  adversarial_weight=1e-3, **kwargs):
-        super().__init__(**kwargs)
-        self.generator, self.discriminator, self.features = generator, discriminator, features
+        super().__init__(generator, discriminator, ("d_loss", "g_loss", "content", "pixel", "adversarial",
+                                                    "d_real_accuracy", "d_fake_accuracy"), **kwargs)
+        self.features = features
         self.features.trainable = False
         self.content_weight, self.pixel_weight = content_weight, pixel_weight
         self.adversarial_weight = adversarial_weight
-        self.trackers = {k: keras.metrics.Mean(name=k) for k in
-                         ("d_loss", "g_loss", "content", "pixel", "adversarial", "d_real_accuracy", "d_fake_accuracy")}
-
-    def compile(self, d_optimizer, g_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def call(self, low, training=False):
-        return self.generator(low, training=training)
 
     def train_step(self, data):
         import tensorflow as tf
@@ -329,7 +337,5 @@ class SRGAN(keras.Model):
 
         values = (d_loss, g_loss, content, pixel, adversarial, _share_right(real_logits, True),
                   _share_right(fake_logits, False))
-        for tracker, value in zip(self.trackers.values(), values):
-            tracker.update_state(value)
-        return {k: t.result() for k, t in self.trackers.items()}
+        return self._report(values)
 # --8<-- [end:srgan]
