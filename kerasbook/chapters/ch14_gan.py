@@ -436,36 +436,35 @@ def generate(generator, z) -> np.ndarray:
                            for i in range(0, len(z), 512)])
 
 
-class EpochSamples:
+def epoch_samples(*args, **kwargs):
     """A Keras callback: after every epoch, the generator's digits for one fixed noise batch (PNG per
-    epoch, kept for the animation) and, every `every` epochs, the judge's scores."""
+    epoch, kept for the animation) and, every `every` epochs, the judge's scores. Defined when called,
+    so importing the chapter does not import Keras."""
+    import keras
 
-    def __new__(cls, *args, **kwargs):
-        import keras
+    class _Callback(keras.callbacks.Callback):
+        def __init__(self, gan, noise, folder, judge, real_features, every, cfg, score_noise):
+            super().__init__()
+            self.gan, self.noise, self.folder = gan, noise, Path(folder)
+            self.judge, self.real_features, self.every, self.cfg = judge, real_features, every, cfg
+            self.score_noise = score_noise
+            self.frames, self.scores = [], []
+            self.folder.mkdir(parents=True, exist_ok=True)
 
-        class _Callback(keras.callbacks.Callback):
-            def __init__(self, gan, noise, folder, judge, real_features, every, cfg, score_noise):
-                super().__init__()
-                self.gan, self.noise, self.folder = gan, noise, Path(folder)
-                self.judge, self.real_features, self.every, self.cfg = judge, real_features, every, cfg
-                self.score_noise = score_noise
-                self.frames, self.scores = [], []
-                self.folder.mkdir(parents=True, exist_ok=True)
+        def on_epoch_end(self, epoch, logs=None):
+            from PIL import Image
 
-            def on_epoch_end(self, epoch, logs=None):
-                from PIL import Image
+            with self.gan.averaged_generator() as generator:
+                frame = grid_image(generate(generator, self.noise))
+                self.frames.append(frame)
+                Image.fromarray(frame).save(self.folder / f"epoch_{epoch + 1:03d}.png")
+                last = epoch + 1 == self.params.get("epochs")
+                if (epoch + 1) % self.every == 0 or last or epoch == 0:
+                    fake = generate(generator, self.score_noise)
+                    s = score_digits(self.judge, fake, self.real_features, self.cfg.confidence)
+                    self.scores.append({"epoch": epoch + 1, **{k: v for k, v in s.items() if k != "features"}})
 
-                with self.gan.averaged_generator() as generator:
-                    frame = grid_image(generate(generator, self.noise))
-                    self.frames.append(frame)
-                    Image.fromarray(frame).save(self.folder / f"epoch_{epoch + 1:03d}.png")
-                    last = epoch + 1 == self.params.get("epochs")
-                    if (epoch + 1) % self.every == 0 or last or epoch == 0:
-                        fake = generate(generator, self.score_noise)
-                        s = score_digits(self.judge, fake, self.real_features, self.cfg.confidence)
-                        self.scores.append({"epoch": epoch + 1, **{k: v for k, v in s.items() if k != "features"}})
-
-        return _Callback(*args, **kwargs)
+    return _Callback(*args, **kwargs)
 
 
 def judge_part(digits, cfg, run, out):
@@ -514,7 +513,7 @@ def dcgan_part(digits, judge, cfg, run, out):
                     jit_compile=run.jit)
     ds = (tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=run.seed)
           .batch(cfg.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
-    samples = EpochSamples(gan, fixed, out / "figures" / "epochs", judge, real_test["features"],
+    samples = epoch_samples(gan, fixed, out / "figures" / "epochs", judge, real_test["features"],
                            cfg.eval_every, cfg, scored)
     nan_stop, timer = training.StopOnNaN(), training.EpochTimer()
     info = run.run_info()
