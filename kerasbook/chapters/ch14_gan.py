@@ -344,7 +344,8 @@ def dead_units(discriminator, images) -> list:
 def run_steps(cfg: Config, part: str) -> int:
     """Training steps a run of `part` takes (the steps XLA's compile time is spread over)."""
     if part == "dcgan":
-        return cfg.epochs * (1_257 if cfg.train_size is None else cfg.train_size) // cfg.batch_size
+        train = 1_257 if cfg.train_size is None else cfg.train_size       # 1,257: the builtin training digits
+        return cfg.epochs * (train // cfg.batch_size)                       # whole batches only (drop_remainder)
     return (cfg.sr_epochs + cfg.srgan_epochs) * cfg.patches // cfg.sr_batch_size
 
 
