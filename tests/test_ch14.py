@@ -116,6 +116,8 @@ def test_upscale_writes_x4_images(toy_run, tmp_path, capsys):
 def test_bad_parts_stop_with_one_line(capsys, tmp_path):
     assert "unknown part 'vae'" in usage_error(ch.main, ["--parts", "dcgan,vae", "--out", str(tmp_path / "r")], capsys)
     assert not (tmp_path / "r").exists()
+    assert "--modes must be 0" in usage_error(ch.main, ["--modes", "1", "--out", str(tmp_path / "r")], capsys)
+    assert not (tmp_path / "r").exists()
 
 
 def test_full_data_reads_mnist_through_tfds(tmp_path, monkeypatch):
@@ -208,6 +210,35 @@ def test_averaged_generator_swaps_in_the_moving_average_and_back():
     assert all(np.allclose(x, y) for x, y in zip(inside, averages))
     assert any(not np.allclose(x, y) for x, y in zip(inside, trained))
     assert all(np.array_equal(v.numpy(), t) for v, t in zip(gan.generator.trainable_variables, trained))
+
+
+def test_noise_mixture_matches_scipy_and_draws_every_part_equally(tmp_path):
+    from scipy.stats import norm
+
+    from kerasbook.layers.gan import NoiseMixture
+
+    layer = NoiseMixture(7, spread=2.0, seed=4)
+    z = np.random.default_rng(0).normal(size=(70_000, 6)).astype("float32")
+    out = keras.ops.convert_to_numpy(layer(z))
+    centres = keras.ops.convert_to_numpy(layer.centres)
+    u = norm.cdf(z[:, 0].astype("float64")) * 7                          # the same recipe in SciPy
+    k = np.floor(u).astype(int)
+    first = norm.ppf(np.clip(u - k, 1e-6, 1 - 1e-6))
+    expected = centres[k] + np.concatenate([first[:, None], z[:, 1:]], axis=1)
+    close = np.abs(out - expected).max(axis=1) < 1e-3
+    assert close.mean() > 0.999                                          # float32 rounding at part edges aside
+    counts = np.bincount(k, minlength=7)
+    assert np.abs(counts - 10_000).max() < 5 * np.sqrt(10_000)           # every part equally likely
+    rest = out - centres[k]                                               # within a part: N(0, I), z_0 included
+    np.testing.assert_allclose(rest.mean(axis=0), 0, atol=0.02)
+    np.testing.assert_allclose(rest.std(axis=0), 1, atol=0.02)
+    assert abs(np.corrcoef(rest[:, 0], k)[0, 1]) < 0.02
+    model = keras.Sequential([keras.Input((6,)), layer])
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(again(z[:50])), out[:50])
+    with pytest.raises(ValueError, match="at least 2"):
+        NoiseMixture(1)
 
 
 def test_random_translate_moves_each_image_by_a_whole_shift_and_passes_gradients():
@@ -342,6 +373,19 @@ def test_photos_split_holds_whole_photos_out():
     assert all(p.std() / 255 >= 0.04 for p in busy) and any(p.std() == 0 for p in flat)
     with pytest.raises(ValueError, match="unknown photo"):
         ph.load("moon_landing")
+
+
+def test_dihedral_turns_each_patch_by_one_symmetry_of_the_square():
+    x = np.random.default_rng(3).integers(0, 255, (400, 6, 6, 3)).astype("uint8")
+    out = ph.dihedral(x, seed=5)
+    symmetries = [lambda a, k=k: np.rot90(a, k) for k in range(4)] + [lambda a, k=k: np.rot90(a[:, ::-1], k)
+                                                                       for k in range(4)]
+    used = [next(i for i, f in enumerate(symmetries) if np.array_equal(f(a), b)) for a, b in zip(x, out)]
+    assert set(used) == set(range(8))                                  # every symmetry is drawn
+    assert np.bincount(used).min() > 400 / 8 / 2                       # and about equally often
+    assert np.array_equal(out, ph.dihedral(x, seed=5)) and not np.array_equal(out, ph.dihedral(x, seed=6))
+    with pytest.raises(ValueError, match="square"):
+        ph.dihedral(np.zeros((2, 4, 6, 3)), seed=0)
 
 
 def test_downscale_is_antialiased_bicubic():

@@ -966,6 +966,8 @@ SEQUENCE_ORACLE = {
     "ch14.gan_pixel": lambda q, value: value / 127.5 - 1,
     "ch14.nearest": lambda q, **args: _ch14_nearest(**args),
     "ch14.downscale_shape": lambda q, size, scale=4: _shape(size // scale, size // scale, 3),
+    # The normal CDF by hand: part = floor(Phi(z0) * modes).
+    "ch14.mixture_part": lambda q, z0, modes=50: math.floor(0.5 * (1 + math.erf(z0 / math.sqrt(2))) * modes),
     # DCGAN's Adam, SRGAN's adversarial weight and one-sided label smoothing at 0.9, as the papers give them.
     "ch14.config": lambda q, field, preset="default": {"real_label": 0.9, "beta_1": 0.5,
                                                         "adversarial_weight": 1e-3}[field],
@@ -1016,6 +1018,8 @@ def test_ch14_hand_calculations_know_the_course_numbers():
     assert SEQUENCE_ORACLE["ch14.psnr_change"](None, 2) == pytest.approx(3.0103, abs=1e-4)
     assert _ch14_d_loss(0.5, 0.5, what="value") == pytest.approx(-math.log(4))
     assert SEQUENCE_ORACLE["ch14.subpixel_source"](None, 2, 2, 1, 1, 0) == 3 * 2    # (a r + b) C + c, a = b = 1
+    assert SEQUENCE_ORACLE["ch14.mixture_part"](None, 0.0, 50) == 25                 # Phi(0) = 1/2: the middle part
+    assert SEQUENCE_ORACLE["ch14.mixture_part"](None, 1.0, 10) == 8                  # Phi(1) = 0.841
 
 
 def test_ch14_links_cover_the_sections_of_its_page(banks):

@@ -124,6 +124,71 @@ class BicubicUpsampling(keras.layers.Layer):
         return {**super().get_config(), "factor": self.factor}
 
 
+# --8<-- [start:mixture]
+@keras.saving.register_keras_serializable(package="kerasbook")
+class NoiseMixture(keras.layers.Layer):
+    """Turn standard normal noise into noise from a mixture of `modes` Gaussians: `(B, d) -> (B, d)`.
+
+    Digits are ten separate islands, but a generator is a continuous map, and
+    one Gaussian is one connected cloud: whatever the training, some of the
+    cloud lands on the paths between islands, and those noise vectors draw
+    shapes between two digits. A mixture of well-separated Gaussians gives the
+    generator many clouds to place (Gurumurthy et al., "DeLiGAN", CVPR 2017;
+    Ben-Yosef and Weinshall, "Gaussian Mixture Generative Adversarial Networks
+    for Diverse Datasets", arXiv 2018). Nothing
+    tells it which cloud is which digit: the mixture has more parts than there
+    are classes, all equally likely, and their centres are random.
+
+    The layer keeps the generator's input a plain standard normal vector, so
+    anything that samples the generator needs nothing else. The first
+    coordinate picks the part: with u = Phi(z_0) (the normal CDF, uniform on
+    [0, 1)), part k = floor(u * modes) and the remainder v = u * modes - k,
+    again uniform and independent of k, becomes z_0's replacement
+    Phi^-1(v). The output is `centres[k] + z`, with that replacement: exactly a
+    draw from the mixture, each part with identity covariance.
+
+    Args:
+        modes: int. The number of Gaussians, at least 2.
+        spread: float. The centres are drawn once from N(0, spread^2 I), then
+            fixed (a non-trainable weight, saved with the model).
+        seed: int. The seed of the centres.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        inputs: `(B, d)` standard normal noise.
+    """
+
+    def __init__(self, modes=50, spread=1.0, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        if modes < 2:
+            raise ValueError(f"a mixture needs at least 2 modes, got {modes}")
+        self.modes, self.spread, self.seed = int(modes), float(spread), int(seed)
+
+    def build(self, input_shape):
+        self.centres = self.add_weight(
+            shape=(self.modes, input_shape[-1]), name="centres", trainable=False,
+            initializer=keras.initializers.RandomNormal(stddev=self.spread, seed=self.seed))
+
+    def parts(self, inputs):
+        """`(part index (B,), z_0's replacement (B,))` for standard normal `inputs`."""
+        u = 0.5 * (1.0 + ops.erf(inputs[:, 0] / 2.0 ** 0.5)) * self.modes          # uniform on [0, modes)
+        k = ops.clip(ops.floor(u), 0, self.modes - 1)
+        v = ops.clip(u - k, 1e-6, 1.0 - 1e-6)                                         # uniform on (0, 1)
+        return ops.cast(k, "int32"), 2.0 ** 0.5 * ops.erfinv(2.0 * v - 1.0)          # Phi^-1(v)
+
+    def call(self, inputs):
+        k, first = self.parts(inputs)
+        z = ops.concatenate([first[:, None], inputs[:, 1:]], axis=1)                  # fresh N(0, I)
+        return ops.take(self.centres, k, axis=0) + z                                  # (B, d)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "modes": self.modes, "spread": self.spread, "seed": self.seed}
+# --8<-- [end:mixture]
+
+
 # --8<-- [start:translate]
 def random_translate(images, max_shift, seed_generator, fill=-1.0):
     """Shift each image by its own random whole number of pixels in [-max_shift, max_shift] along each axis,

@@ -11,7 +11,8 @@ that loss at one point, D's accuracy from `_share_right`, where
 from `kerasbook.metrics` on images and features built to the question's
 numbers, pixels from `to_gan_pixels`, the share `dead_units` reports, the
 nearest-neighbour distance of `nearest_training_distance`, the low-resolution
-side `downscale` makes, and the settings of `Config`. Keras is imported inside
+side `downscale` makes, the part `NoiseMixture` picks, and the settings of
+`Config`. Keras is imported inside
 the functions, so listing the banks never pays for it; each model is built once
 per process and shared by the questions about it.
 """
@@ -360,6 +361,15 @@ def downscale_shape(question, size: int, scale: int = 4):
     from kerasbook.chapters.ch14_gan import downscale
 
     return _shape_spellings(downscale(np.zeros((1, size, size, 3), "float32"), scale).shape[1:])
+
+
+@computed("ch14.mixture_part")
+def mixture_part(question, z0: float, modes: int = 50):
+    """The part `NoiseMixture(modes).parts` picks for a noise vector whose first coordinate is `z0`."""
+    from kerasbook.layers.gan import NoiseMixture
+
+    k, _ = NoiseMixture(modes).parts(np.array([[z0, 0.0]], "float32"))
+    return _answer(question, int(_numpy(k)[0]))
 
 
 @computed("ch14.config")
