@@ -6,11 +6,13 @@ each gets better by beating the other. This chapter builds
 
 * **dcgan**: the DCGAN the course draws (noise -> transposed convolutions with
   batch norm and ReLU -> a tanh image; a LeakyReLU discriminator) trained by
-  our own `train_step` (`kerasbook.layers.gan.GAN`) on handwritten digits, and
-  judges it honestly: a classifier the book trains on real digits says how
-  many generated digits it reads with confidence and how evenly they cover the
-  ten classes (mode collapse shows there), and a Fréchet distance in that
-  classifier's feature space compares them with held-out real digits;
+  our own `train_step` (`kerasbook.layers.gan.GAN`) on handwritten digits,
+  with its noise drawn from a mixture of Gaussians (`NoiseMixture`) so that
+  fewer digits fall between two classes, and judges it honestly: a classifier
+  the book trains on real digits says how many generated digits it reads with
+  confidence and how evenly they cover the ten classes (mode collapse shows
+  there), and a Fréchet distance in that classifier's feature space compares
+  them with held-out real digits;
 * **dead**: dead neurons made visible, the share of the discriminator's units
   that never fire with ReLU, LeakyReLU and PReLU;
 * **srgan**: x4 super-resolution of real photographs: an SRResNet trained on
@@ -33,6 +35,8 @@ References:
     "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash
     Equilibrium" (the FID), NeurIPS 2017. Ledig et al., "Photo-Realistic Single
     Image Super-Resolution Using a Generative Adversarial Network", CVPR 2017.
+    Gurumurthy, Sarvadevabhatla and Babu, "DeLiGAN: Generative Adversarial
+    Networks for Diverse and Limited Data", CVPR 2017.
     Wang et al., "Image Quality Assessment: From Error Visibility to Structural
     Similarity", IEEE TIP 2004.
 """
