@@ -318,12 +318,18 @@ def build_patch_net(classes: int, name="patch_net"):
 # --8<-- [end:srresnet]
 
 
-def downscale(high, scale: int) -> np.ndarray:
-    """`(N, H, W, 3)` in [0, 1] -> `(N, H/scale, W/scale, 3)`: bicubic with anti-aliasing, like MATLAB's imresize."""
+def shrink(high, scale: int):
+    """`(N, H, W, 3)` in [0, 1] -> `(N, H/scale, W/scale, 3)` tensor: bicubic with anti-aliasing, like MATLAB's
+    imresize, clipped to [0, 1]. Works eagerly and inside a `tf.data` map."""
     import tensorflow as tf
 
     h, w = high.shape[1] // scale, high.shape[2] // scale
-    return np.clip(tf.image.resize(high, (h, w), method="bicubic", antialias=True).numpy(), 0, 1).astype("float32")
+    return tf.clip_by_value(tf.image.resize(high, (h, w), method="bicubic", antialias=True), 0.0, 1.0)
+
+
+def downscale(high, scale: int) -> np.ndarray:
+    """`shrink` as a float32 NumPy array."""
+    return np.asarray(shrink(high, scale)).astype("float32")
 
 
 def bicubic_up(low, scale: int) -> np.ndarray:
@@ -633,8 +639,7 @@ def sr_part(photos, cfg, run, out, perceptual: str):
         """uint8 patches -> batches of (bicubic-downscaled input, target), made on the fly."""
         def pair(h):
             h = tf.cast(h, "float32") / 255.0
-            side = cfg.patch // cfg.scale
-            return tf.clip_by_value(tf.image.resize(h, (side, side), "bicubic", antialias=True), 0, 1), h
+            return shrink(h, cfg.scale), h
 
         return (tf.data.Dataset.from_tensor_slices(patches).batch(cfg.sr_batch_size, drop_remainder=True)
                 .map(pair, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE))
