@@ -135,9 +135,9 @@ class NoiseMixture(keras.layers.Layer):
     shapes between two digits. A mixture of well-separated Gaussians gives the
     generator many clouds to place (Gurumurthy et al., "DeLiGAN", CVPR 2017;
     Ben-Yosef and Weinshall, "Gaussian Mixture Generative Adversarial Networks
-    for Diverse Datasets", arXiv 2018). Nothing
-    tells it which cloud is which digit: the mixture has more parts than there
-    are classes, all equally likely, and their centres are random.
+    for Diverse Datasets", arXiv 2018). Nothing tells it which cloud is which
+    digit: the mixture has more parts than there are classes, all equally
+    likely, and their centres are random.
 
     The layer keeps the generator's input a plain standard normal vector, so
     anything that samples the generator needs nothing else. The first
@@ -158,7 +158,7 @@ class NoiseMixture(keras.layers.Layer):
         inputs: `(B, d)` standard normal noise.
     """
 
-    def __init__(self, modes=50, spread=1.0, seed=0, **kwargs):
+    def __init__(self, modes=50, spread=2.0, seed=0, **kwargs):
         super().__init__(**kwargs)
         if modes < 2:
             raise ValueError(f"a mixture needs at least 2 modes, got {modes}")
