@@ -1,5 +1,9 @@
 """Benchmarks: `python -m kerasbook.bench CHAPTER [--steps N] [--quick] [--ship] [--bar] [--out FILE]`.
 
+`python -m kerasbook.bench all [--quick] [--ship] [--only ch03,ch07]` times only
+the XLA on/off training steps of every chapter and prints them as one table
+(see `kerasbook.bench.xla_report`).
+
 Each benchmarked chapter has a module `kerasbook/bench/chNN.py` with
 `CHAPTER_MODULE`, `BAR` (the chapter's quality bar), `run(steps, quick, ship)`
 returning a JSON-able report, and `rows(report)` for the printed table. Every
@@ -19,7 +23,7 @@ import sys
 from pathlib import Path
 
 from kerasbook import cli
-from kerasbook.bench import common
+from kerasbook.bench import common, xla_report
 from kerasbook.bench.ch07 import bench_ctc  # noqa: F401 - kept importable from here
 
 
@@ -29,27 +33,54 @@ def print_table(rows):
         print(f"{k:<{width}}  {v}")
 
 
+def _chapter(name: str, names) -> str:
+    chapter = name.strip().split("_")[0]
+    if chapter.isdigit():
+        chapter = f"ch{int(chapter):02d}"
+    if chapter not in names:
+        raise cli.UsageError(f"no benchmark for {name!r}; choose one of {', '.join(names)}")
+    return chapter
+
+
+def _all(args, names):
+    if args.bar or args.bar_out:
+        raise cli.UsageError("--bar runs one chapter's training; name the chapter")
+    chapters = sorted({_chapter(n, names) for n in args.only.split(",") if n.strip()}) if args.only else names
+    if not chapters:
+        raise cli.UsageError("--only names no chapter")
+    steps = args.steps or (xla_report.QUICK_STEPS if args.quick else 20)
+    report = xla_report.run_all(chapters, steps, args.quick, ship=args.ship)
+    out = Path(args.out or "runs/bench-all.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(xla_report.table(report["rows"]))
+    print(f"{len(report['rows'])} rows in {report['wall_s'] / 60:.1f} min; wrote {out}")
+    if report["failed"]:
+        print(f"failed: {', '.join(report['failed'])}", file=sys.stderr)
+    return 1 if report["failed"] else 0
+
+
 def _main(argv):
     names = sorted(common.chapters())
     p = cli.OneLineParser(prog="python -m kerasbook.bench", description="Measure a chapter's speed.")
-    p.add_argument("chapter", help=f"one of: {', '.join(names)}")
-    p.add_argument("--steps", type=int, default=20, help="timed training steps per mode")
+    p.add_argument("chapter", help=f"all, or one of: {', '.join(names)}")
+    p.add_argument("--steps", type=cli.positive_int,
+                   help=f"timed training steps per mode (default 20; all --quick: {xla_report.QUICK_STEPS})")
     p.add_argument("--quick", action="store_true", help="fewer repetitions")
     p.add_argument("--ship", action="store_true",
                    help="also record the XLA decision in the table shipped with the package")
     p.add_argument("--bar", action="store_true", help="also run the default training and check the quality bar")
     p.add_argument("--bar-out", help="keep the --bar run's output (model, metrics, figures) in this folder")
+    p.add_argument("--only", help="with all: these chapters only, comma-separated (ch03,ch07)")
     p.add_argument("--out", help="JSON file to write (default runs/bench-CHAPTER.json)")
     args = p.parse_args(argv)
-    chapter = args.chapter.split("_")[0]
-    if chapter.isdigit():
-        chapter = f"ch{int(chapter):02d}"
-    if chapter not in names:
-        raise cli.UsageError(f"no benchmark for {args.chapter!r}; choose one of {', '.join(names)}")
-    if args.steps < 1:
-        raise cli.UsageError("--steps must be at least 1")
+    if args.chapter == "all":
+        return _all(args, names)
+    if args.only:
+        raise cli.UsageError("--only goes with all")
+    chapter = _chapter(args.chapter, names)
     bench = common.load(chapter)
-    report = bench.run(args.steps, args.quick, ship=args.ship)
+    report = bench.run(args.steps or 20, args.quick, ship=args.ship)
     rows = bench.rows(report)
     if args.bar:
         print("running the default training from an empty cache to check the quality bar ...", flush=True)

@@ -47,6 +47,16 @@ def bench_sine(steps=2000, repeats=3):
     return result
 
 
+def step_times(steps, quick=False):
+    """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
+    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.chapters import ch02_ann as ch
+
+    cfg = ch.Config()
+    return [step_part(ch.CHAPTER, "784-64-10 MLP",
+                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+
+
 def run(steps, quick, ship=False):
     from kerasbook import training
     from kerasbook.bench.common import record_decision
@@ -55,7 +65,7 @@ def run(steps, quick, ship=False):
     cfg = ch.Config()
     report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, steps=steps), ship)
+    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     print("measuring the hand-written sine-fit update ...", flush=True)
     report["sine"] = bench_sine(steps=500 if quick else 2000)
     return report

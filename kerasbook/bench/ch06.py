@@ -36,6 +36,16 @@ def keras_lstm_steps(cfg, steps):
     return training.time_train_steps(make, x, y, steps=steps)
 
 
+def step_times(steps, quick=False):
+    """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
+    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.chapters import ch06_lstm as ch
+
+    cfg = ch.Config()
+    return [step_part(ch.CHAPTER, "our LSTM, 100 steps",
+                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+
+
 def run(steps, quick, ship=False):
     from kerasbook import training
     from kerasbook.bench.common import record_decision
@@ -44,7 +54,7 @@ def run(steps, quick, ship=False):
     cfg = ch.Config()
     report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, steps=steps), ship)
+    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     print("the same with keras.layers.LSTM ...", flush=True)
     report["keras_lstm"] = {("xla_on" if k else "xla_off"): v
                             for k, v in keras_lstm_steps(cfg, max(5, steps // 2 if quick else steps)).items()}

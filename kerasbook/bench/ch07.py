@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from kerasbook.bench.common import median_time, record_decision, step_rows
+from kerasbook.bench.common import measure_modes, median_time, record_decision, step_part, step_rows
 
 CHAPTER_MODULE = "kerasbook.chapters.ch07_crnn"
 BAR = {"metric": "test_exact_match_beam", "at_least": 0.95, "wall_s_at_most": 15 * 60}
@@ -98,6 +98,15 @@ def bench_draw(n=400):
     return n / (time.perf_counter() - start)
 
 
+def step_times(steps, quick=False):
+    """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
+    from kerasbook.chapters import ch07_crnn as ch
+
+    cfg = ch.Config()
+    return [step_part(ch.CHAPTER, "CRNN + CTC",
+                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+
+
 def run(steps, quick, ship=False):
     from kerasbook import training
     from kerasbook.chapters import ch07_crnn as ch
@@ -105,7 +114,7 @@ def run(steps, quick, ship=False):
     cfg = ch.Config()
     report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    steps_by_mode = ch.measure_step_times(cfg, steps=steps)
+    steps_by_mode = step_times(steps, quick)[0]["measured"]
     jit = record_decision(report, ch.CHAPTER, steps_by_mode, ship)
     print("measuring the input pipeline and captcha drawing ...", flush=True)
     consume = steps_by_mode[jit]["samples_per_s"]

@@ -17,6 +17,16 @@ BAR = {"checks": [{"metric": "unet_mean_iou", "at_least": 0.90}, {"metric": "bou
        "wall_s_at_most": 12 * 60}
 
 
+def step_times(steps, quick=False):
+    """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
+    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.chapters import ch09_unet as ch
+
+    cfg = ch.Config()
+    return [step_part(ch.CHAPTER, "U-Net",
+                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+
+
 def run(steps, quick, ship=False):
     import time
 
@@ -30,7 +40,7 @@ def run(steps, quick, ship=False):
     cfg = ch.Config()
     report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, steps=steps), ship)
+    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     rng = np.random.default_rng(0)
     y, p = (rng.integers(0, 4, (1_000, cfg.image_size, cfg.image_size)) for _ in range(2))
     start = time.perf_counter()

@@ -19,6 +19,16 @@ BAR = {"checks": [{"metric": "fusion_error_reduction", "at_least": 0.30}, {"metr
        "wall_s_at_most": 12 * 60}
 
 
+def step_times(steps, quick=False):
+    """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
+    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.chapters import ch11_colorization as ch
+
+    cfg = ch.Config()
+    return [step_part(ch.CHAPTER, "colouriser + fusion",
+                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+
+
 def run(steps, quick, ship=False):
     import time
 
@@ -32,7 +42,7 @@ def run(steps, quick, ship=False):
     cfg = ch.Config()
     report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, steps=steps), ship)
+    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     images = np.random.default_rng(0).integers(0, 256, (1_000, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)
     colour.lab_to_rgb(colour.uint8_to_lab(images[:10]))                     # warm-up
     start = time.perf_counter()

@@ -22,6 +22,16 @@ BAR = {"checks": [{"metric": "best_bleu", "at_least": 90.0}, {"metric": "longest
        "wall_s_at_most": 12 * 60}
 
 
+def step_times(steps, quick=False):
+    """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
+    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.chapters import ch12_attention as ch
+
+    cfg = ch.Config()
+    return [step_part(ch.CHAPTER, "GRU + attention",
+                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+
+
 def run(steps, quick, ship=False):
     import keras
 
@@ -34,7 +44,7 @@ def run(steps, quick, ship=False):
     cfg = ch.Config()
     report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, steps=steps), ship)
+    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     pairs = enko.draw_split(0, "bench", 256)
     src, tgt = s2s.make_vectorizers([p["en"] for p in pairs], [p["ko_tokens"] for p in pairs], cfg.max_source,
                                     cfg.max_target)

@@ -30,33 +30,42 @@ BAR = {"checks": [{"metric": "bleu_gain_over_rnn", "at_least": 0.0}, {"metric": 
        "wall_s_at_most": 12 * 60}
 
 
+MODELS = {"translator": "Transformer translator", "bert": "BERT, masked LM", "gpt": "GPT", "vit": "ViT"}
+
+
+def step_times(steps, quick=False):
+    """Each part's training step, timed with XLA on and off (`common.step_part`s, translator first).
+
+    The translator's decision is the chapter's; the others are recorded as `ch13_transformer.PART`.
+    Each part's compile time is spread over the steps of its default run.
+    """
+    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.chapters import ch13_transformer as ch
+
+    cfg = ch.Config()
+
+    def measure(part):
+        return measure_modes(lambda modes: ch.measure_step_times(cfg, part, steps=steps, modes=modes))
+
+    return [step_part(ch.CHAPTER if part == "translator" else f"{ch.CHAPTER}.{part}", MODELS[part], measure(part),
+                      ch.run_steps(cfg, part))
+            for part in ch.PARTS]
+
+
 def run(steps, quick, ship=False):
     import keras
 
     from kerasbook import seq2seq as s2s
     from kerasbook import training
-    from kerasbook.bench.common import decoding_speeds
+    from kerasbook.bench.common import decoding_speeds, record_part
     from kerasbook.chapters import ch13_transformer as ch
     from kerasbook.data import enko
 
     cfg = ch.Config()
     device = training.device_kind()
-    report = {"chapter": ch.CHAPTER, "device": device, "batch_size": cfg.batch_size, "parts": {}}
-    for part in ch.PARTS:
-        print(f"measuring {part} training steps (XLA on and off) on {device} ...", flush=True)
-        key = ch.CHAPTER if part == "translator" else f"{ch.CHAPTER}.{part}"
-        measured = ch.measure_step_times(cfg, part, steps=steps)
-        r = {"device": device, "run_steps": ch.run_steps(cfg, part),
-             "train_step": {("xla_on" if k else "xla_off"): v for k, v in measured.items()}}
-        per_step = training.seconds_per_step(measured, r["run_steps"])           # compile time spread over the run
-        jit = per_step["xla_on"] < per_step["xla_off"]
-        r["resolved_xla_auto"] = "on" if jit else "off"
-        record = {"step_s_xla_on": measured[True]["step_s"], "step_s_xla_off": measured[False]["step_s"],
-                  "compile_s_xla_on": measured[True]["compile_s"], "run_steps": r["run_steps"]}
-        training.record_xla(key, device, jit, record)
-        if ship:
-            training.record_xla(key, device, jit, record, path=training.SHIPPED_DECISIONS)
-        report["parts"][part] = r
+    report = {"chapter": ch.CHAPTER, "device": device, "batch_size": cfg.batch_size}
+    print(f"measuring the training steps of the {', '.join(ch.PARTS)} (XLA on and off) on {device} ...", flush=True)
+    report["parts"] = {part: record_part(p, device, ship) for part, p in zip(ch.PARTS, step_times(steps, quick))}
     report.update({k: report["parts"]["translator"][k] for k in ("train_step", "resolved_xla_auto")})
     pairs = enko.draw_split(0, "bench", 256)
     src, tgt = s2s.make_vectorizers([p["en"] for p in pairs], [p["ko_tokens"] for p in pairs], cfg.max_source,

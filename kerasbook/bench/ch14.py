@@ -22,29 +22,34 @@ BAR = {"checks": [{"metric": "confident_share", "at_least": 0.90}, {"metric": "m
        "wall_s_at_most": 12 * 60}
 
 
+def step_times(steps, quick=False):
+    """The DCGAN's `train_step` (the chapter's decision) and the SRResNet's step (`ch14_gan.srgan`, its
+    compile time spread over its default run), timed with XLA on and off (`common.step_part`s)."""
+    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.chapters import ch14_gan as ch
+
+    cfg = ch.Config()
+    sr_steps = max(3, steps // 2) if quick else steps
+    return [step_part(ch.CHAPTER, "DCGAN train_step",
+                      measure_modes(lambda modes: ch.measure_step_times(cfg, "dcgan", steps=steps, modes=modes))),
+            step_part(f"{ch.CHAPTER}.srgan", "SRResNet",
+                      measure_modes(lambda modes: ch.measure_step_times(cfg, "srgan", steps=sr_steps, modes=modes)),
+                      ch.run_steps(cfg, "srgan"))]
+
+
 def run(steps, quick, ship=False):
     from kerasbook import training
-    from kerasbook.bench.common import record_decision
+    from kerasbook.bench.common import record_decision, record_part
     from kerasbook.chapters import ch14_gan as ch
 
     cfg = ch.Config()
     device = training.device_kind()
     report = {"chapter": ch.CHAPTER, "device": device, "batch_size": cfg.batch_size}
-    print(f"measuring the DCGAN's train_step (XLA on and off) on {device} ...", flush=True)
-    record_decision(report, ch.CHAPTER, ch.measure_step_times(cfg, "dcgan", steps=steps), ship)
-    print(f"measuring the SRResNet's training step (XLA on and off) on {device} ...", flush=True)
-    measured = ch.measure_step_times(cfg, "srgan", steps=max(3, steps // 2) if quick else steps)
-    r = {"run_steps": ch.run_steps(cfg, "srgan"),
-         "train_step": {("xla_on" if k else "xla_off"): v for k, v in measured.items()}}
-    per_step = training.seconds_per_step(measured, r["run_steps"])
-    jit = per_step["xla_on"] < per_step["xla_off"]
-    r["resolved_xla_auto"] = "on" if jit else "off"
-    record = {"step_s_xla_on": measured[True]["step_s"], "step_s_xla_off": measured[False]["step_s"],
-              "compile_s_xla_on": measured[True]["compile_s"], "run_steps": r["run_steps"]}
-    training.record_xla(f"{ch.CHAPTER}.srgan", device, jit, record)
-    if ship:
-        training.record_xla(f"{ch.CHAPTER}.srgan", device, jit, record, path=training.SHIPPED_DECISIONS)
-    report["srgan"] = r
+    print(f"measuring the DCGAN's train_step and the SRResNet's training step (XLA on and off) on {device} ...",
+          flush=True)
+    dcgan, srgan = step_times(steps, quick)
+    record_decision(report, ch.CHAPTER, dcgan["measured"], ship)
+    report["srgan"] = record_part(srgan, device, ship)
     return report
 
 
@@ -55,6 +60,7 @@ def rows(report):
     out = step_rows(report)
     r = report["srgan"]
     on, off = r["train_step"]["xla_on"], r["train_step"]["xla_off"]
-    out.append(("SRResNet train step", f"XLA on {on['step_s'] * 1e3:.1f} ms (compile {on['compile_s']:.1f} s), "
-                                       f"off {off['step_s'] * 1e3:.1f} ms -> --xla auto: {r['resolved_xla_auto']}"))
+    xla = on.get("error") or f"XLA on {on['step_s'] * 1e3:.1f} ms (compile {on['compile_s']:.1f} s)"
+    out.append(("SRResNet train step",
+                f"{xla}, off {off['step_s'] * 1e3:.1f} ms -> --xla auto: {r['resolved_xla_auto']}"))
     return out
