@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 XLA_CHOICES = ("auto", "on", "off")
@@ -87,6 +90,61 @@ def output_dir(chapter: str, out: str | None, overwrite: bool) -> Path:
     if path.is_dir() and not overwrite and any((path / n).exists() for n in ("model.keras", "metrics.json")):
         raise UsageError(f"--out {path} already holds a run; choose another folder or add --overwrite")
     return path
+
+
+@dataclass(frozen=True)
+class ClusterRole:
+    """This process's place in a `TF_CONFIG` cluster: its task and whether it is the chief."""
+
+    task_type: str          # "chief" or "worker"
+    index: int
+    workers: int            # tasks in the cluster, the chief included
+    chief: bool             # the one task that writes the run's artifacts
+
+    def __str__(self):
+        return f"{self.task_type} {self.index}"
+
+
+TF_CONFIG_EXAMPLE = '{"cluster": {"worker": ["host1:2222", "host2:2222"]}, "task": {"type": "worker", "index": 0}}'
+
+
+def cluster_role(environ=None) -> ClusterRole:
+    """Read and check `TF_CONFIG` for `--strategy multiworker`; a usage error names what is wrong.
+
+    The chief is the `chief` task, or worker 0 when the cluster has no `chief`
+    entry, as `tf.distribute` counts it.
+    """
+    environ = os.environ if environ is None else environ
+    text = environ.get("TF_CONFIG")
+    if not text:
+        raise UsageError("--strategy multiworker needs the TF_CONFIG environment variable describing the cluster, "
+                         f"e.g. {TF_CONFIG_EXAMPLE}")
+    try:
+        config = json.loads(text)
+    except ValueError:
+        raise UsageError(f"TF_CONFIG is not valid JSON; set it to the cluster spec, e.g. {TF_CONFIG_EXAMPLE}") from None
+    cluster = config.get("cluster") if isinstance(config, dict) else None
+    task = config.get("task") if isinstance(config, dict) else None
+    if not isinstance(cluster, dict) or not isinstance(task, dict):
+        raise UsageError(f"TF_CONFIG needs a \"cluster\" and a \"task\" object, e.g. {TF_CONFIG_EXAMPLE}")
+    unknown = sorted(set(cluster) - {"chief", "worker"})
+    if unknown:
+        raise UsageError(f"TF_CONFIG's cluster has {', '.join(unknown)} tasks; --strategy multiworker uses only "
+                         "\"chief\" and \"worker\"")
+    for kind, addresses in cluster.items():
+        if (not isinstance(addresses, list) or not addresses
+                or not all(isinstance(a, str) and a.rpartition(":")[2].isdigit() for a in addresses)):
+            raise UsageError(f"TF_CONFIG's cluster {kind!r} must be a list of \"host:port\" addresses")
+    if len(cluster.get("chief", [])) > 1:
+        raise UsageError("TF_CONFIG's cluster has more than one chief")
+    kind, index = task.get("type"), task.get("index")
+    if kind not in cluster:
+        raise UsageError(f"TF_CONFIG's task type {kind!r} is not in its cluster ({', '.join(sorted(cluster))})")
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(cluster[kind]):
+        raise UsageError(f"TF_CONFIG's task index {index!r} is not one of the {len(cluster[kind])} {kind} "
+                         f"address(es) (0 to {len(cluster[kind]) - 1})")
+    chief = kind == "chief" or ("chief" not in cluster and index == 0)
+    return ClusterRole(kind, index, sum(len(a) for a in cluster.values()), chief)
 
 
 def require_model_and_images(model: str, images, train_command: str):

@@ -16,13 +16,23 @@ chapter shares: dataset sizes, config, seconds (with the total from the first
 line), what `fit` did, the final numbers and the environment. Bad input stops
 in steps 1-5 with one line and exit code 2, before anything is written.
 
+Under `--strategy multiworker` every worker runs the whole chapter (they train
+in lockstep), but only the chief writes to `--out`. Every other worker's
+`run.out` is a temporary folder that is removed when the process exits: the
+worker still saves its checkpoints and figures, as the chief does, so that
+any collective step hidden in saving runs on every worker, and no two workers
+ever write the same file.
+
 TensorFlow is imported only in step 5, so a mistyped flag is answered at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +56,7 @@ class Run:
     jit: bool = False
     why: str = ""
     notices: list[str] = field(default_factory=list)
+    role: cli.ClusterRole | None = None      # this process's task under --strategy multiworker
 
     @property
     def source(self) -> str:
@@ -66,7 +77,8 @@ class Run:
         from kerasbook import training
 
         return training.RunInfo(jit_compile=self.jit, xla_reason=self.why, strategy=self.args.strategy,
-                                device=training.device_kind())
+                                device=training.device_kind(), replicas=self.strategy.num_replicas_in_sync,
+                                workers=self.role.workers if self.role else 1)
 
     def require_batch(self, n: int, what: str = "training examples"):
         """Stop with a usage error when the loaded training set cannot fill one batch."""
@@ -150,12 +162,26 @@ def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tup
                              "raise it or lower the batch size")
     if validate is not None:
         validate(args, cfg, sources)
-    out = cli.output_dir(chapter, args.out, args.overwrite)
+    role = cli.cluster_role() if args.strategy == "multiworker" else None
+    if role is None or role.chief:
+        out = cli.output_dir(chapter, args.out, args.overwrite)
+    else:
+        out = worker_scratch(chapter, role)
+        notices.append(f"{role}: the chief writes the run's artifacts; this worker's copies go to {out}, "
+                       "removed at exit")
     for notice in notices:
         print(notice)
-    run = Run(chapter=chapter, args=args, cfg=cfg, sources=sources, out=out, started=started, notices=notices)
+    run = Run(chapter=chapter, args=args, cfg=cfg, sources=sources, out=out, started=started, notices=notices,
+              role=role)
 
     from kerasbook import training
 
     run.strategy, run.jit, run.why = training.start_run(args, chapter, (lambda: measure(run)) if measure else None)
     return run
+
+
+def worker_scratch(chapter: str, role: cli.ClusterRole) -> Path:
+    """A temporary output folder for a worker that is not the chief, removed when the process exits."""
+    path = Path(tempfile.mkdtemp(prefix=f"kerasbook-{chapter}-{role.task_type}{role.index}-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path

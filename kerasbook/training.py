@@ -7,9 +7,13 @@ It makes three decisions explicit instead of leaving them to defaults:
   Here `--xla on|off` is obeyed or the run stops with a clear reason, and
   `--xla auto` picks the mode that `python -m kerasbook.bench CHAPTER` measured
   faster for this chapter on this kind of device.
-* **Distribution.** `--strategy` picks a `tf.distribute` strategy.
+* **Distribution.** `--strategy` picks a `tf.distribute` strategy: `default`
+  (one device), `mirrored` (every local device) or `multiworker` (the cluster
+  in `TF_CONFIG`). The dataset's batch is the global batch, split evenly over
+  the replicas; the learning rate is the chapter's, not scaled.
 * **Artifacts.** Every run writes `model.keras`, `metrics.json`,
-  `history.csv` and `figures/*.png` to its output folder.
+  `history.csv` and `figures/*.png` to its output folder (on a cluster, the
+  chief does; see `kerasbook.runs`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from kerasbook.cli import UsageError
+from kerasbook.cli import UsageError, cluster_role
 
 # Measured decisions shipped with the book; `kerasbook.bench` writes the same
 # format to the user's cache (which wins) when run on another machine.
@@ -166,14 +170,55 @@ def make_strategy(name: str):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
-        if "TF_CONFIG" not in os.environ:
-            raise UsageError("--strategy multiworker needs the TF_CONFIG environment variable describing the cluster")
-        try:
-            json.loads(os.environ["TF_CONFIG"])
-        except ValueError:
-            raise UsageError("TF_CONFIG is not valid JSON; set it to the cluster spec, e.g. {\"cluster\": ..., \"task\": ...}") from None
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        cluster_role()                     # a broken TF_CONFIG is a usage error, not a TensorFlow trace
+        return MultiWorkerStrategy()
     raise UsageError(f"unknown strategy {name!r}; use default, mirrored or multiworker")
+
+
+class MultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+    """`tf.distribute.MultiWorkerMirroredStrategy` that Keras 3's `fit` can run with.
+
+    Keras 3's TensorFlow trainer asks this strategy for two reductions that
+    `tf.distribute` answers only on a single machine:
+
+    * Before the first step it takes one batch of the distributed dataset and
+      calls `reduce("MEAN", batch, axis=None)` on the whole `(x, y)` structure,
+      only to learn its shapes and dtypes for building the model's metrics.
+      `reduce` takes a single value: `MirroredStrategy` hands a structure back
+      untouched, but across workers the strategy tries a collective op on it
+      and fails with `Attempt to convert a value (PerReplica:...)`. We answer a
+      structure with this worker's first replica's values: the shapes and
+      dtypes Keras asked for, with no communication.
+    * After every step it averages each logged number (loss, metrics) over the
+      replicas with `reduce("MEAN", value, axis=0)`, and these numbers are
+      scalars, with no axis 0. For a scalar we average across replicas only
+      (`axis=None`), as Keras does itself on a single machine.
+
+    Every other reduction goes to `tf.distribute` unchanged.
+    """
+
+    def reduce(self, reduce_op, value, axis):
+        if isinstance(value, (tuple, list, dict)):
+            return tf.nest.map_structure(lambda v: self.experimental_local_results(v)[0], value)
+        if axis is not None and self.experimental_local_results(value)[0].shape.rank == 0:
+            axis = None
+        return super().reduce(reduce_op, value, axis)
+
+
+def distribute_by_data(ds):
+    """`ds` split across workers by examples: every worker reads it all and keeps its share of each batch.
+
+    `AutoShardPolicy.DATA` says outright what `AUTO` falls back to for the book's
+    in-memory pipelines (and avoids FILE sharding, which needs at least one file
+    per worker). The split lines up only when every worker draws the same
+    order, which the run's seed gives them. Anything but a `tf.data.Dataset`
+    (NumPy arrays, `None`) passes through for Keras to split.
+    """
+    if not isinstance(ds, tf.data.Dataset):
+        return ds
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options)
 
 
 def compile_model(model, *, optimizer, loss, metrics, jit_compile: bool):
@@ -229,6 +274,8 @@ class RunInfo:
     xla_reason: str
     strategy: str
     device: str
+    replicas: int = 1                        # copies of the model training in lockstep, over all workers
+    workers: int = 1
     epochs_run: int = 0
     train_seconds: float = 0.0
     samples_per_s: float = 0.0
@@ -241,8 +288,12 @@ def fit(model, train_ds, val_ds, *, epochs, out: Path, info: RunInfo, train_exam
 
     The best model (by `monitor`) is saved to `out/model.keras` and returned,
     reloaded from that file, so what the run evaluates is exactly what it saved.
+    Under a multi-worker strategy the datasets are split across workers by
+    examples (`distribute_by_data`); each worker writes to its own `out`.
     """
     out.mkdir(parents=True, exist_ok=True)
+    if isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        train_ds, val_ds = distribute_by_data(train_ds), distribute_by_data(val_ds)
     nan_stop, timer = StopOnNaN(), EpochTimer()
     callbacks = [
         keras.callbacks.CSVLogger(str(out / "history.csv")),
