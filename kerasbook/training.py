@@ -254,16 +254,58 @@ class StopOnNaN(keras.callbacks.Callback):
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Wall time of every epoch, for the samples/s figure in metrics.json."""
+    """Where the training time goes: every epoch's wall time, split into its parts.
+
+    `seconds` holds each epoch's wall time. `parts` adds up, over the run, the
+    first step (tracing, and compiling with XLA), the other steps (each
+    includes taking its batch from the input pipeline), validation, the work
+    at each epoch's end (checkpoint, history) and what is left (progress bar
+    and the loop between steps); `steps` counts the steps.
+    """
 
     def on_train_begin(self, logs=None):
         self.seconds = []
+        self.parts = dict.fromkeys(("first_step", "steps", "validation", "epoch_end", "other"), 0.0)
+        self.steps = 0
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
+        self._start = self._mark = time.perf_counter()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        now = time.perf_counter()
+        self.parts["other"] += now - self._mark
+        self._mark = now
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        self.parts["first_step" if self.steps == 0 else "steps"] += now - self._mark
+        self.steps += 1
+        self._mark = now
+
+    def on_test_begin(self, logs=None):
+        now = time.perf_counter()
+        self.parts["other"] += now - self._mark
+        self._mark = now
+
+    def on_test_end(self, logs=None):
+        now = time.perf_counter()
+        self.parts["validation"] += now - self._mark
+        self._mark = now
 
     def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
+        # Runs after the checkpoint and history callbacks, which come first in the list.
+        now = time.perf_counter()
+        self.parts["epoch_end"] += now - self._mark
+        self.seconds.append(now - self._start)
+
+    def profile(self, train_examples: int) -> dict:
+        """The parts in seconds, plus the samples/s of the steps alone (the first one left out)."""
+        out = {f"{k}_s": v for k, v in self.parts.items()}
+        out["steps"] = self.steps
+        if self.steps > 1 and self.parts["steps"] > 0:
+            per_step = train_examples * len(self.seconds) / self.steps
+            out["step_samples_per_s"] = per_step * (self.steps - 1) / self.parts["steps"]
+        return out
 
 
 @dataclass
@@ -314,6 +356,9 @@ def fit(model, train_ds, val_ds, *, epochs, out: Path, info: RunInfo, train_exam
         steady = timer.seconds[1:] or timer.seconds
         info.samples_per_s = train_examples * len(steady) / sum(steady)
         info.extra["first_epoch_s"] = timer.seconds[0]
+        info.extra["profile"] = timer.profile(train_examples)
+        if verbose:
+            print(profile_line(info.train_seconds, info.extra["profile"]))
     if nan_stop.where is not None:
         epoch, batch = nan_stop.where
         raise FloatingPointError(
@@ -322,6 +367,17 @@ def fit(model, train_ds, val_ds, *, epochs, out: Path, info: RunInfo, train_exam
     if not (out / "model.keras").exists():
         model.save(out / "model.keras")
     return keras.models.load_model(out / "model.keras"), history.history
+
+
+def profile_line(total: float, profile: dict) -> str:
+    """One line saying where the training time went, from `EpochTimer.profile`."""
+    rate = profile.get("step_samples_per_s")
+    steps = profile["steps"] - 1
+    return (f"training {total:.0f}s: first step (tracing) {profile['first_step_s']:.1f}s, "
+            f"{steps} more steps {profile['steps_s']:.0f}s"
+            + (f" ({rate:.0f} samples/s)" if rate else "")
+            + f", validation {profile['validation_s']:.1f}s, checkpoints and history {profile['epoch_end_s']:.1f}s, "
+            f"progress bar and loop {profile['other_s']:.1f}s")
 
 
 def write_metrics(out: Path, metrics: dict):

@@ -61,6 +61,22 @@ def test_run_writes_every_artifact(toy_run):
         assert 0.0 <= metrics["final"][key] <= 1.5
 
 
+def test_run_says_where_its_time_went(toy_run):
+    _, out = toy_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    seconds = metrics["seconds"]
+    for key in ("data_prepare", "data_read", "predict", "greedy", "beam_search", "figures"):
+        assert seconds[key] >= 0, key
+    assert seconds["data_prepare"] + seconds["data_read"] <= seconds["data"] + 1e-3
+    assert seconds["predict"] + seconds["greedy"] + seconds["beam_search"] <= seconds["evaluate"] + 1e-3
+    known = seconds["data"] + seconds["train"] + seconds["evaluate"] + seconds["figures"]
+    assert known <= seconds["total"]
+    profile = metrics["extra"]["profile"]
+    assert profile["steps"] == 4 * (96 // 32)
+    line = ch.wall_time_line(seconds)
+    assert line.startswith(f"wall time {seconds['total']:.0f}s: data ") and "beam search" in line
+
+
 def test_loss_fell(toy_run):
     _, out = toy_run
     rows = read_history(out)

@@ -100,6 +100,36 @@ def test_fit_returns_the_saved_best_model(tmp_path):
     np.testing.assert_allclose(best.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
 
 
+def test_fit_profile_puts_each_second_where_it_went(tmp_path):
+    import time
+
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = x @ np.array([[1.0], [-2.0], [0.5]], "float32")
+    train = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)           # 4 steps per epoch
+
+    def slow(a, b):                                                          # 0.05 s per validation batch
+        a = tf.py_function(lambda t: (time.sleep(0.05), t)[1], [a], tf.float32)
+        return tf.ensure_shape(a, [None, 3]), b
+
+    val = tf.data.Dataset.from_tensor_slices((x, y)).batch(32).map(slow)    # 2 batches per epoch
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=False)
+    info = training.RunInfo(jit_compile=False, xla_reason="", strategy="default", device="cpu")
+    training.fit(model, train, val, epochs=3, out=tmp_path, info=info, train_examples=64, verbose=0)
+    p = info.extra["profile"]
+    assert p["steps"] == 12
+    assert p["validation_s"] >= 3 * 2 * 0.05                                 # the sleeps land in validation ...
+    assert p["steps_s"] < 3 * 2 * 0.05                                       # ... not in the training steps
+    parts = sum(p[k] for k in ("first_step_s", "steps_s", "validation_s", "epoch_end_s", "other_s"))
+    assert parts <= info.train_seconds and parts >= 0.8 * info.train_seconds
+    assert p["step_samples_per_s"] == pytest.approx(64 * 3 / 12 * 11 / p["steps_s"])
+    line = training.profile_line(info.train_seconds, p)
+    assert "11 more steps" in line and "validation" in line
+
+
 def test_strategies(monkeypatch):
     assert training.make_strategy("default").num_replicas_in_sync == 1
     assert training.make_strategy("mirrored").num_replicas_in_sync >= 1

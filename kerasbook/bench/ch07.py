@@ -123,9 +123,31 @@ def run(steps, quick, ship=False):
         "training_consumes_samples_per_s": consume,
         "draw_captchas_per_s_one_process": bench_draw(100 if quick else 400),
     }
+    print(f"profiling one training step (XLA {'on' if jit else 'off'}): front end, GRUs + CTC, optimizer ...",
+          flush=True)
+    report["step_profile"] = ch.profile_step(cfg, repeats=5 if quick else 10, jit=jit)
     print("measuring CTC: ours vs keras.ops.ctc_loss (batch 64, loss + gradient) ...", flush=True)
     report["ctc"] = bench_ctc(repeats=10 if quick else 30)
     return report
+
+
+PROFILE_ROWS = (
+    ("conv_front_ms", "convolutional front end, forward + backward"),
+    ("gru_and_ctc_ms", "column projection, BiGRUs, logits and CTC, forward + backward"),
+    ("ctc_alone_ms", "  of which the CTC loss and its gradient"),
+    ("optimizer_ms", "Adam update of every weight"),
+    ("rest_ms", "the rest (metric, clipping, bookkeeping)"),
+)
+
+
+def profile_rows(profile):
+    """Table rows for `ch07_crnn.profile_step`: milliseconds and share of the whole step."""
+    step = profile["step_ms"]
+    out = [(f"step profile (batch {profile['batch_size']}, XLA {'on' if profile['xla'] else 'off'})",
+            f"{step:.0f} ms per training step")]
+    for key, label in PROFILE_ROWS:
+        out.append((f"  {label}", f"{profile[key]:.1f} ms ({profile[key] / step:.0%})"))
+    return out
 
 
 def rows(report):
@@ -135,6 +157,8 @@ def rows(report):
     out.append(("input pipeline", f"{p['pipeline_samples_per_s']:.0f} samples/s "
                                   f"(training consumes {p['training_consumes_samples_per_s']:.0f})"))
     out.append(("captcha drawing", f"{p['draw_captchas_per_s_one_process']:.0f} images/s per process"))
+    if "step_profile" in report:
+        out.extend(profile_rows(report["step_profile"]))
     c = report["ctc"]
     for key in ("ours xla=on", "keras.ops.ctc_loss xla=on", "ours xla=off", "keras.ops.ctc_loss xla=off"):
         out.append((f"CTC {key}", "failed" if c[key] is None else f"{c[key] * 1e3:.2f} ms"))

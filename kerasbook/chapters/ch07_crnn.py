@@ -111,17 +111,25 @@ def builtin_builder(cfg: Config, seed: int):
     return Builder(config=config, data_dir=str(cache_dir() / "tfds"))
 
 
-def load_builtin(cfg: Config, seed: int):
-    """`{split: (images (N, 48, 128, 1) uint8, labels (N, 5) int32, texts)}` from TFDS."""
+def load_builtin(cfg: Config, seed: int, seconds=None):
+    """`{split: (images (N, 48, 128, 1) uint8, labels (N, 5) int32, texts)}` from TFDS.
+
+    `seconds`, a dict, gets `data_prepare` (drawing the captchas and writing
+    them, or nothing when TFDS has them cached) and `data_read`.
+    """
     import tensorflow_datasets as tfds
 
+    start = time.perf_counter()
     builder = builtin_builder(cfg, seed)
     builder.download_and_prepare()
+    prepared = time.perf_counter()
     splits = {}
     for split in ("train", "validation", "test"):
         arrays = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
         texts = [t.decode() for t in arrays["text"]]
         splits[split] = (arrays["image"], arrays["label"].astype("int32"), texts)
+    if seconds is not None:
+        seconds.update(data_prepare=prepared - start, data_read=time.perf_counter() - prepared)
     return splits
 
 
@@ -235,6 +243,72 @@ def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, Fals
     return training.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
+def profile_step(cfg: Config, batch_size=None, repeats=10, jit=False, seed=0):
+    """Where one training step's time goes: milliseconds per part, and the whole step.
+
+    Each part runs on its own, compiled the same way as training (`jit`):
+    the convolutional front end forward and backward, the recurrent part
+    (column projection, GRUs, logits) forward and backward including the CTC
+    loss, the CTC loss and its gradient alone, and the optimizer's update of
+    every weight. `step_ms` is a whole `train_on_batch`; what the parts do not
+    explain (metrics, Python, the step's bookkeeping) is `rest_ms`.
+    """
+    import keras
+    import tensorflow as tf
+
+    from kerasbook.bench.common import median_time
+    from kerasbook.layers.ctc import ctc_loss
+
+    batch_size = batch_size or cfg.batch_size
+    rng = np.random.default_rng(seed)
+    x = tf.constant(rng.integers(0, 256, (batch_size, cap.HEIGHT, cap.WIDTH, 1), dtype=np.uint8))
+    y = tf.constant(rng.integers(1, NUM_CLASSES, (batch_size, cap.TEXT_LENGTH)).astype("int32"))
+    keras.utils.set_random_seed(seed)
+    model = build_model(cfg, use_cudnn=False if jit else "auto")
+    compile_crnn(model, cfg, steps_per_epoch=100, jit_compile=jit)
+    front = keras.Model(model.input, model.get_layer("to_sequence").output)
+    columns = keras.Input(front.output.shape[1:])
+    h = columns
+    for name in ("column_proj", "column_dropout", "bigru1", "bigru2", "logits"):
+        h = model.get_layer(name)(h)
+    back = keras.Model(columns, h)
+    features = tf.constant(rng.normal(size=(batch_size, *front.output.shape[1:])).astype("float32"))
+    logits = tf.constant(rng.normal(size=(batch_size, *model.output.shape[1:])).astype("float32"))
+
+    def grads_of(net, inputs, loss_fn):
+        @tf.function(jit_compile=jit)
+        def run():
+            with tf.GradientTape() as tape:
+                loss = loss_fn(net(inputs, training=True))
+            return tape.gradient(loss, net.trainable_weights)
+        return lambda: [g.numpy() for g in run()]
+
+    @tf.function(jit_compile=jit)
+    def ctc_alone():
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            loss = tf.reduce_mean(ctc_loss(y, logits))
+        return tape.gradient(loss, logits)
+
+    weights = model.trainable_variables
+    zeros = [tf.zeros_like(w) for w in weights]
+    model.optimizer.build(weights)
+    update = tf.function(lambda: model.optimizer.apply(zeros, weights), jit_compile=jit)
+
+    parts = {
+        "conv_front_ms": grads_of(front, x, lambda f: tf.reduce_mean(f * features)),
+        "gru_and_ctc_ms": grads_of(back, features, lambda z: tf.reduce_mean(ctc_loss(y, z))),
+        "ctc_alone_ms": lambda: ctc_alone().numpy(),
+        "optimizer_ms": lambda: [update(), weights[0].numpy()],
+        "step_ms": lambda: model.train_on_batch(x, y),
+    }
+    result = {name: 1e3 * median_time(fn, repeats) for name, fn in parts.items()}
+    result["rest_ms"] = result["step_ms"] - result["conv_front_ms"] - result["gru_and_ctc_ms"] - result["optimizer_ms"]
+    result["batch_size"] = batch_size
+    result["xla"] = bool(jit)
+    return result
+
+
 # --8<-- [start:evaluate]
 def decode_batch(logits, beam_width=0):
     """Texts from `(N, T, K)` logits: greedy (best path) or prefix beam search."""
@@ -253,13 +327,22 @@ def decode_batch(logits, beam_width=0):
     return [cap.decode(ctc_beam_search_decode(lp, beam_width, min_prob=1e-4)[0]) for lp in rows]
 
 
-def evaluate(model, images, texts, beam_width):
-    """Exact-match accuracy and character error rate, greedy and beam."""
+def evaluate(model, images, texts, beam_width, seconds=None):
+    """Exact-match accuracy and character error rate, greedy and beam.
+
+    `seconds`, a dict, gets `predict`, `greedy` and `beam_search`.
+    """
     from kerasbook.metrics import character_error_rate, exact_match
 
+    marks = [time.perf_counter()]
     logits = model.predict(images, batch_size=256, verbose=0)
+    marks.append(time.perf_counter())
     greedy = decode_batch(logits)
+    marks.append(time.perf_counter())
     beam = decode_batch(logits, beam_width)
+    marks.append(time.perf_counter())
+    if seconds is not None:
+        seconds.update(zip(("predict", "greedy", "beam_search"), np.diff(marks).tolist()))
     metrics = {
         "test_exact_match_greedy": exact_match(greedy, texts),
         "test_cer_greedy": character_error_rate(greedy, texts),
@@ -303,6 +386,21 @@ def save_figures(out: Path, history, test_images, texts, predictions, logits):
     plt.close(fig)
 
 
+def wall_time_line(seconds: dict) -> str:
+    """Where a run's wall time went, from the `seconds` of its metrics.json."""
+    details = {
+        "data": ("drawing and writing {data_prepare:.0f}s, reading {data_read:.0f}s", "data_prepare"),
+        "evaluate": ("beam search {beam_search:.0f}s", "beam_search"),
+    }
+    parts = []
+    for key, label in (("data", "data"), ("train", "training"), ("evaluate", "evaluation"), ("figures", "figures")):
+        if key in seconds:
+            detail, needs = details.get(key, ("", None))
+            parts.append(f"{label} {seconds[key]:.0f}s" + (f" ({detail.format(**seconds)})" if needs in seconds else ""))
+    rest = seconds["total"] - sum(seconds.get(k, 0.0) for k in ("data", "train", "evaluate", "figures"))
+    return f"wall time {seconds['total']:.0f}s: {', '.join(parts)}, start-up and the rest {rest:.0f}s"
+
+
 def _train(argv):
     from kerasbook import runs, training
 
@@ -310,8 +408,8 @@ def _train(argv):
                      config=Config(), specs=(SPEC,), measure=lambda run: measure_step_times(run.cfg, steps=5))
     cfg, out = run.cfg, run.out
 
-    start = time.perf_counter()
-    splits = load_builtin(cfg, run.seed) if run.source == "builtin" else load_lab(run.args.data_dir, run.seed)
+    start, seconds = time.perf_counter(), {}
+    splits = load_builtin(cfg, run.seed, seconds) if run.source == "builtin" else load_lab(run.args.data_dir, run.seed)
     data_seconds = time.perf_counter() - start
     (x_tr, y_tr, _), (x_va, y_va, _), (x_te, y_te, t_te) = (splits[k] for k in ("train", "validation", "test"))
     x_tr, y_tr = x_tr[: cfg.train_size], y_tr[: cfg.train_size]   # --train-size also caps a given folder
@@ -329,12 +427,14 @@ def _train(argv):
                                   verbose=run.verbose())
 
     eval_start = time.perf_counter()
-    metrics, predictions, logits = evaluate(model, x_te, t_te, cfg.beam_width)
-    save_figures(out, history, x_te, t_te, predictions, logits)
+    metrics, predictions, logits = evaluate(model, x_te, t_te, cfg.beam_width, seconds)
     eval_seconds = time.perf_counter() - eval_start
-    run.finish(dataset=run.dataset(len(x_tr), len(x_va), len(x_te)), info=info,
-               seconds={"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds},
+    save_figures(out, history, x_te, t_te, predictions, logits)
+    seconds["figures"] = time.perf_counter() - eval_start - eval_seconds
+    metrics_json = run.finish(dataset=run.dataset(len(x_tr), len(x_va), len(x_te)), info=info,
+               seconds={"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds, **seconds},
                final={**metrics, **{k: v[-1] for k, v in history.items()}})
+    print(wall_time_line(metrics_json["seconds"]))
     print(f"test exact match: {metrics['test_exact_match_beam']:.3f} (beam {cfg.beam_width}), "
           f"{metrics['test_exact_match_greedy']:.3f} (greedy); CER {metrics['test_cer_beam']:.4f}; "
           f"XLA {'on' if run.jit else 'off'}; wrote {out}")
