@@ -20,7 +20,7 @@ task is CIFAR-10 with a few labels per class.
 Run it:
 
     python -m kerasbook.chapters.ch03_cnn            # default run, builtin data
-    python -m kerasbook.chapters.ch03_cnn --quick    # a few minutes on a laptop
+    python -m kerasbook.chapters.ch03_cnn --quick    # about two minutes on a laptop
     python -m kerasbook.chapters.ch03_cnn --data full   # CIFAR-10 + VGG16 ImageNet
 
 References:
@@ -76,8 +76,14 @@ class Config:
     fine_tune_blocks: int = 1       # how many top conv blocks to unfreeze
 
     def quick(self) -> "Config":
-        """A preset that finishes in a few minutes on a laptop CPU."""
-        return dataclasses.replace(self, train_size=5_000, val_size=500, test_size=1_000, epochs=8,
+        """A preset that finishes in about two minutes on a laptop CPU and still learns the shapes.
+
+        The same network at half the width (a third of the cost per image), in
+        batches of 64 (twice the steps for the same images) and without dropout,
+        which only slows a run this short down.
+        """
+        return dataclasses.replace(self, train_size=12_000, val_size=500, test_size=1_000, epochs=6, batch_size=64,
+                                   widths=(16, 32, 64), dropout=0.0,
                                    transfer_per_class=(20,), transfer_epochs=25, fine_tune_epochs=10)
 # --8<-- [end:config]
 
