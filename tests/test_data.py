@@ -63,18 +63,18 @@ def test_tfds_builder_prepares_deterministic_splits(tmp_path):
 
 
 def test_tfds_build_command_line(tmp_path):
-    """`tfds build datasets/captcha_synth` works (on the small named config)."""
+    """`tfds build datasets/captcha_synth` works (on the named config of the quick preset)."""
     from pathlib import Path
 
     folder = Path(__file__).resolve().parents[1] / "datasets" / "captcha_synth"
     proc = subprocess.run(
         [sys.executable, "-m", "tensorflow_datasets.scripts.cli.main", "build", str(folder),
-         "--config", "train5000_val500_test500_seed0", "--data_dir", str(tmp_path)],
+         "--config", "train10000_val500_test500_seed0", "--data_dir", str(tmp_path)],
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    built = tfds.builder_from_directory(str(tmp_path / "captcha_synth" / "train5000_val500_test500_seed0" / "1.0.0"))
-    assert builder_counts(built) == {"train": 5000, "validation": 500, "test": 500}
+    built = tfds.builder_from_directory(str(tmp_path / "captcha_synth" / "train10000_val500_test500_seed0" / "1.0.0"))
+    assert builder_counts(built) == {"train": 10000, "validation": 500, "test": 500}
 
 
 def builder_counts(builder):

@@ -19,7 +19,7 @@ from kerasbook.data import captcha
 class CaptchaConfig(tfds.core.BuilderConfig):
     """Split sizes and the seed that fixes every image."""
 
-    train_size: int = 36_000
+    train_size: int = 30_000
     validation_size: int = 1_000
     test_size: int = 1_000
     seed: int = 0
@@ -37,8 +37,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "First release: 48x128 grey captchas, 36 symbols."}
     BUILDER_CONFIGS = [
-        CaptchaConfig.make(36_000, 1_000, 1_000, 0),
-        CaptchaConfig.make(5_000, 500, 500, 0),
+        CaptchaConfig.make(30_000, 1_000, 1_000, 0),
+        CaptchaConfig.make(10_000, 500, 500, 0),
     ]
 
     def _info(self) -> tfds.core.DatasetInfo:
