@@ -36,7 +36,7 @@ def toy_run(tmp_path_factory):
     mp.setattr(ch, "Config", Tiny)
     out = tmp_path_factory.mktemp("run") / "toy"
     code = ch.main(["--train-size", "96", "--batch-size", "32", "--epochs", "4", "--out", str(out),
-                    "--xla", "off", "--quiet", "--seed", "3"])
+                    "--xla", "off", "--quiet", "--seed", "3", "--learning-rate", "0.004", "--rnn-layers", "2"])
     mp.undo()
     return code, out
 
@@ -186,3 +186,35 @@ def test_model_shapes_and_greedy_decoding_compile():
     assert model.output_shape == (None, 16, ch.NUM_CLASSES)
     # 16 steps must leave room for 5 labels with every repeat separated by a blank.
     assert model.output_shape[1] >= 2 * cap.TEXT_LENGTH - 1
+
+
+def test_step_profile_times_every_part_and_its_rows_add_up():
+    from kerasbook.bench.ch07 import profile_rows
+
+    profile = ch.profile_step(Tiny(), batch_size=4, repeats=1)
+    for key in ("conv_front_ms", "gru_and_ctc_ms", "ctc_alone_ms", "optimizer_ms", "step_ms"):
+        assert profile[key] > 0, key
+    assert profile["ctc_alone_ms"] < profile["gru_and_ctc_ms"]
+    assert profile["parts_ms"] == pytest.approx(
+        profile["conv_front_ms"] + profile["gru_and_ctc_ms"] + profile["optimizer_ms"])
+    rows = profile_rows(profile)
+    assert rows[0][0] == "step profile (batch 4, XLA off)"
+    shares = [float(v.split("(")[1].rstrip("%)")) for label, v in rows[1:] if "of which" not in label]
+    assert len(shares) == 3 and abs(sum(shares) - 100) <= 2
+
+
+def test_learning_rate_and_rnn_layers_flags_reach_the_model(toy_run):
+    _, out = toy_run
+    config = json.loads((out / "metrics.json").read_text())["config"]
+    assert config["learning_rate"] == 0.004 and config["rnn_layers"] == 2
+    model = keras.models.load_model(out / "model.keras")
+    assert [layer.name for layer in model.layers if layer.name.startswith("bigru")] == ["bigru1", "bigru2"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--learning-rate", "0"], "--learning-rate must be above 0"),
+    (["--rnn-layers", "0"], "--rnn-layers"),
+])
+def test_bad_learning_rate_or_layers_is_a_one_line_error(flags, message, tmp_path, capsys):
+    assert message in usage_error(ch.main, [*flags, "--out", str(tmp_path / "run")], capsys)
+    assert not (tmp_path / "run").exists()
