@@ -11,6 +11,7 @@ from kerasbook.testing import check_layer
     ({"filters": 4}, (2, 6, 8, 4), (2, 6, 8, 4)),                   # identity shortcut
     ({"filters": 6, "strides": (2, 1)}, (2, 6, 8, 4), (2, 3, 8, 6)),  # 1x1 projection
     ({"filters": 4, "strides": (2, 2)}, (2, 6, 8, 4), (2, 3, 4, 4)),  # stride alone also projects
+    ({"filters": 4, "zero_init": False}, (2, 6, 8, 4), (2, 6, 8, 4)),  # the last batch norm starts at gamma = 1
 ])
 def test_residual_block(kwargs, in_shape, out_shape, tmp_path):
     x = np.random.default_rng(0).normal(size=in_shape).astype("float32")
@@ -22,6 +23,10 @@ def test_residual_block_starts_as_identity_plus_relu():
     x = np.random.default_rng(1).normal(size=(2, 4, 4, 3)).astype("float32")
     out = ResidualBlock(3)(x, training=False)
     np.testing.assert_allclose(np.asarray(out), np.maximum(x, 0), atol=1e-6)
+    # Without the zero start the residual branch adds to x from the first step.
+    block = ResidualBlock(3, zero_init=False)
+    assert not np.allclose(np.asarray(block(x, training=False)), np.maximum(x, 0), atol=1e-3)
+    np.testing.assert_array_equal(np.asarray(block.bn2.gamma), np.ones(3))
 
 
 def test_projection_only_when_needed():

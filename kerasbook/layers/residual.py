@@ -21,6 +21,12 @@ class ResidualBlock(layers.Layer):
             0.9 (PyTorch's default) follows fast-changing weights in short
             training runs; Keras' default 0.99 lags behind them, and then the
             model scores far worse in inference mode than in training mode.
+        zero_init: bool. Start the residual branch's last batch norm with
+            gamma = 0, so that the block begins as the identity (the
+            default). Under Adam that gamma grows by about one learning rate
+            per step, so the branch joins in slowly; `False` starts it at 1,
+            as Keras and PyTorch initialise batch norm, and a short run
+            learns much sooner.
         **kwargs: passed to `keras.layers.Layer`.
 
     Call arguments:
@@ -35,17 +41,19 @@ class ResidualBlock(layers.Layer):
     Reference: He et al., "Deep Residual Learning for Image Recognition", 2016.
     """
 
-    def __init__(self, filters, strides=1, bn_momentum=0.9, **kwargs):
+    def __init__(self, filters, strides=1, bn_momentum=0.9, zero_init=True, **kwargs):
         super().__init__(**kwargs)
         self.filters = filters
         self.bn_momentum = bn_momentum
+        self.zero_init = bool(zero_init)
         self.strides = tuple(strides) if isinstance(strides, (list, tuple)) else (strides, strides)
         self.conv1 = layers.Conv2D(filters, 3, strides=self.strides, padding="same", use_bias=False, name="conv1")
         self.bn1 = layers.BatchNormalization(momentum=bn_momentum, name="bn1")
         self.conv2 = layers.Conv2D(filters, 3, padding="same", use_bias=False, name="conv2")
         # Starting the residual branch's last BN at zero makes every block begin
         # as the identity, which keeps early training well conditioned.
-        self.bn2 = layers.BatchNormalization(momentum=bn_momentum, gamma_initializer="zeros", name="bn2")
+        self.bn2 = layers.BatchNormalization(momentum=bn_momentum, gamma_initializer="zeros" if self.zero_init else "ones",
+                                             name="bn2")
         self.proj = None
         self.proj_bn = None
 
@@ -74,4 +82,4 @@ class ResidualBlock(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "strides": self.strides,
-                "bn_momentum": self.bn_momentum}
+                "bn_momentum": self.bn_momentum, "zero_init": self.zero_init}
