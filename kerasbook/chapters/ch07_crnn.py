@@ -404,6 +404,12 @@ def wall_time_line(seconds: dict) -> str:
     return f"wall time {seconds['total']:.0f}s: {', '.join(parts)}, start-up and the rest {rest:.0f}s"
 
 
+def with_flags(cfg: Config, args) -> Config:
+    """`cfg` with this chapter's own flags (`--learning-rate`, `--rnn-layers`) applied where given."""
+    given = {k: v for k, v in (("learning_rate", args.learning_rate), ("rnn_layers", args.rnn_layers)) if v is not None}
+    return dataclasses.replace(cfg, **given)
+
+
 def _train(argv):
     from kerasbook import runs, training
 
@@ -419,10 +425,8 @@ def _train(argv):
 
     run = runs.setup(argv, chapter=CHAPTER, prog=PROG, description="Train the CRNN captcha reader (chapter 7).",
                      config=Config(), specs=(SPEC,), add_arguments=add_arguments, validate=validate,
-                     measure=lambda run: measure_step_times(run.cfg, steps=5))
-    given = {k: v for k, v in (("learning_rate", run.args.learning_rate), ("rnn_layers", run.args.rnn_layers))
-             if v is not None}
-    run.cfg = dataclasses.replace(run.cfg, **given)
+                     measure=lambda run: measure_step_times(with_flags(run.cfg, run.args), steps=5))
+    run.cfg = with_flags(run.cfg, run.args)
     cfg, out = run.cfg, run.out
 
     start, seconds = time.perf_counter(), {}
@@ -449,8 +453,9 @@ def _train(argv):
     save_figures(out, history, x_te, t_te, predictions, logits)
     seconds["figures"] = time.perf_counter() - eval_start - eval_seconds
     metrics_json = run.finish(dataset=run.dataset(len(x_tr), len(x_va), len(x_te)), info=info,
-               seconds={"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds, **seconds},
-               final={**metrics, **{k: v[-1] for k, v in history.items()}})
+                              seconds={"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds,
+                                       **seconds},
+                              final={**metrics, **{k: v[-1] for k, v in history.items()}})
     print(wall_time_line(metrics_json["seconds"]))
     print(f"test exact match: {metrics['test_exact_match_beam']:.3f} (beam {cfg.beam_width}), "
           f"{metrics['test_exact_match_greedy']:.3f} (greedy); CER {metrics['test_cer_beam']:.4f}; "
