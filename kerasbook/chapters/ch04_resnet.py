@@ -77,13 +77,14 @@ class Config:
     def quick(self) -> "Config":
         """A preset that finishes in about two minutes on a laptop CPU and still shows both results.
 
-        The ResNet trains in batches of 32 (Adam needs steps more than images)
-        with every block switched on from the start (`zero_init=False`). The
-        twins are 20 layers deep and train on 500 images, which the residual
-        one fits far sooner than the plain one.
+        The ResNet is the same 18 layers at half the width, trained in batches
+        of 32 (Adam needs steps more than images) for 4 epochs, with every
+        block switched on from the start (`zero_init=False`). The twins are 20
+        layers deep and train on 500 images, which the residual one fits far
+        sooner than the plain one.
         """
-        return dataclasses.replace(self, train_size=12_000, val_size=500, test_size=1_000, epochs=2, batch_size=32,
-                                   zero_init=False, deep_blocks=3, deep_train_size=500, deep_epochs=8,
+        return dataclasses.replace(self, train_size=12_000, val_size=500, test_size=1_000, epochs=4, batch_size=32,
+                                   width=8, zero_init=False, deep_blocks=3, deep_train_size=500, deep_epochs=8,
                                    deep_batch_size=32)
 # --8<-- [end:config]
 

@@ -64,7 +64,7 @@ class Config:
 
     def quick(self) -> "Config":
         """A preset that finishes in about a minute on a laptop CPU."""
-        return dataclasses.replace(self, epochs=25, linear_epochs=250, noise_levels=(0.2, 0.4), vae_epochs=50,
+        return dataclasses.replace(self, epochs=20, linear_epochs=200, noise_levels=(0.2, 0.4), vae_epochs=35,
                                    anomaly_table=False)
 
     def mnist(self) -> "Config":

@@ -100,6 +100,7 @@ class Config:
     sr_epochs: int = 5                  # SRResNet on pixel loss
     sr_learning_rate: float = 3e-4
     srgan_epochs: int = 1               # then as an SRGAN, starting from the SRResNet's weights
+    srgan_steps: int | None = None      # SRGAN steps per epoch (None: a whole epoch of patches, as the SRResNet)
     srgan_learning_rate: float = 1e-4
     adversarial_weight: float = 1e-3    # SRGAN's weight of the adversarial term
     pixel_weight: float = 1.0           # keeps colours right where the perceptual features are coarse
@@ -112,7 +113,7 @@ class Config:
         ahead of bicubic, with fewer epochs and patches. The dead-unit comparison is left to the default run
         (`--parts dcgan,dead,srgan` adds it back)."""
         return dataclasses.replace(self, epochs=32, ema=0.99, judge_epochs=10, generated=1_000, eval_every=4,
-                                   patches=1_200, sr_epochs=4, srgan_epochs=1, parts=("dcgan", "srgan"))
+                                   patches=1_200, sr_epochs=4, srgan_epochs=1, srgan_steps=25, parts=("dcgan", "srgan"))
 
     def mnist(self) -> "Config":
         """Sizes for MNIST (`--data full`): 55,000 training digits, so far fewer epochs."""
@@ -366,7 +367,12 @@ def run_steps(cfg: Config, part: str) -> int:
     if part == "dcgan":
         train = 1_257 if cfg.train_size is None else cfg.train_size       # 1,257: the builtin training digits
         return cfg.epochs * (train // cfg.batch_size)                       # whole batches only (drop_remainder)
-    return (cfg.sr_epochs + cfg.srgan_epochs) * (cfg.patches // cfg.sr_batch_size)
+    return cfg.sr_epochs * (cfg.patches // cfg.sr_batch_size) + cfg.srgan_epochs * srgan_steps(cfg)
+
+
+def srgan_steps(cfg: Config) -> int:
+    """The SRGAN's training steps per epoch."""
+    return cfg.patches // cfg.sr_batch_size if cfg.srgan_steps is None else cfg.srgan_steps
 
 
 def measure_step_times(cfg: Config, part: str = "dcgan", steps=10, modes=(True, False), seed=0):
@@ -628,7 +634,7 @@ def sr_part(photos, cfg, run, out, perceptual: str):
 
     # Fresh patches for every epoch, each turned by one of the square's eight symmetries: a small network
     # learns more from 20,000 different patches than from 4,000 seen five times.
-    n_sr, n_gan = cfg.sr_epochs * cfg.patches, cfg.srgan_epochs * cfg.patches
+    n_sr, n_gan = cfg.sr_epochs * cfg.patches, cfg.srgan_epochs * srgan_steps(cfg) * cfg.sr_batch_size
     high_u8, which = ph.random_patches(photos["train"], n_sr + n_gan, cfg.patch, run.seed, min_std=0.04)
     high_u8 = ph.dihedral(high_u8, run.seed)                                      # (N, 64, 64, 3) uint8
     high = high_u8[:cfg.patches].astype("float32") / 255.0                        # one epoch's worth, in [0, 1]
@@ -683,7 +689,8 @@ def sr_part(photos, cfg, run, out, perceptual: str):
                       pixel_weight=cfg.pixel_weight, adversarial_weight=cfg.adversarial_weight)
         srgan.compile(d_optimizer=keras.optimizers.Adam(cfg.srgan_learning_rate, beta_1=0.9),
                       g_optimizer=keras.optimizers.Adam(cfg.srgan_learning_rate, beta_1=0.9), jit_compile=run.jit)
-    h = srgan.fit(pairs(high_u8[n_sr:]), epochs=cfg.srgan_epochs, steps_per_epoch=steps, verbose=run.verbose(2),
+    h = srgan.fit(pairs(high_u8[n_sr:]), epochs=cfg.srgan_epochs, steps_per_epoch=srgan_steps(cfg),
+                  verbose=run.verbose(2),
                   callbacks=[keras.callbacks.CSVLogger(str(out / "srgan_history.csv"))])
     report["srgan_history"] = h.history
     generator.save(out / "model.keras")
@@ -970,7 +977,8 @@ def _train(argv):
                      ssim_srresnet=m["SRResNet"]["ssim"], ssim_srgan=m["SRGAN"]["ssim"],
                      srresnet_gain_db=sr["report"]["srresnet_gain_db"])
         if dataset["train"] == 0:
-            dataset = run.dataset((cfg.sr_epochs + cfg.srgan_epochs) * cfg.patches, 0, len(ph.TEST), name="photos",
+            seen = cfg.sr_epochs * cfg.patches + cfg.srgan_epochs * srgan_steps(cfg) * cfg.sr_batch_size
+            dataset = run.dataset(seen, 0, len(ph.TEST), name="photos",
                                   train_photos=len(ph.TRAIN))
         extra["srgan"] = {**sr["report"], "xla": run.jit, "train_photos": list(ph.TRAIN), "test_photos": list(ph.TEST)}
         print("super-resolution x{} on {} held-out photos: ".format(cfg.scale, len(ph.TEST))
