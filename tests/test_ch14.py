@@ -196,6 +196,18 @@ def test_train_step_updates_each_player_and_repeats_with_its_seed():
     assert any(not np.array_equal(x, y) for x, y in zip(a, c))                      # another seed, other noise
 
 
+def test_late_decay_holds_the_rate_then_falls_by_a_cosine_to_zero():
+    assert ch.late_decay(5e-4, 1_000, 1.0) == 5e-4                          # no decay: a plain float
+    schedule = ch.late_decay(5e-4, 1_000, 0.6)                              # held for 600 steps, then 400 down
+    rate = lambda step: float(schedule(step))                               # noqa: E731
+    for step in (0, 300, 599, 600):
+        assert rate(step) == pytest.approx(5e-4)
+    for step in (650, 800, 900, 1_000):
+        expected = 5e-4 * 0.5 * (1 + np.cos(np.pi * (step - 600) / 400))
+        assert rate(step) == pytest.approx(expected, abs=1e-9)
+    assert rate(800) == pytest.approx(2.5e-4) and rate(1_000) == pytest.approx(0.0, abs=1e-12)
+
+
 def test_averaged_generator_swaps_in_the_moving_average_and_back():
     real = np.random.default_rng(2).uniform(-1, 1, (8, 32, 32, 1)).astype("float32")
     gan = _tiny_gan()

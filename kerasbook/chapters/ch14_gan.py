@@ -83,6 +83,7 @@ class Config:
     shift: int = 0                      # when > 0, D sees every digit, real or fake, moved by up to this many pixels
     ema: float = 0.995                  # keep a moving average of G's weights with this momentum (0: none)
     spectral_norm: bool = False         # spectral normalisation in D instead of its batch norm
+    decay_after: float = 1.0            # both rates fall to 0 by a cosine after this fraction of the run (1: never)
     train_size: int | None = None       # training digits to use; None = all
     judge_epochs: int = 30              # the digit classifier that scores the generated digits
     generated: int = 2_000              # generated digits the classifier scores
@@ -519,6 +520,22 @@ def judge_part(digits, cfg, run, out):
     return judge, {"test_accuracy": accuracy, "seconds": info.train_seconds}
 
 
+def late_decay(rate: float, total_steps: int, after: float):
+    """`rate` held for the first `after` of `total_steps`, then a cosine down to 0 (`after` >= 1: a constant).
+
+    A constant rate keeps the two players moving to the end, so the generator's digits still change
+    from epoch to epoch; bringing both rates down over the last part lets them settle.
+    """
+    import keras
+
+    hold = int(total_steps * after)
+    if hold >= total_steps:
+        return rate
+    # CosineDecay's warm-up from `rate` to `rate` is the flat start.
+    return keras.optimizers.schedules.CosineDecay(rate, total_steps - hold, alpha=0.0, warmup_target=rate,
+                                                  warmup_steps=max(hold, 1))
+
+
 def dcgan_part(digits, judge, cfg, run, out):
     """Train the DCGAN with `GAN.train_step`; score its digits with the judge against held-out real ones."""
     import keras
@@ -538,9 +555,12 @@ def dcgan_part(digits, judge, cfg, run, out):
                   build_discriminator(cfg.d_widths or cfg.widths, dropout=cfg.d_dropout,
                                                                         spectral_norm=cfg.spectral_norm),
                   cfg.latent_dim, seed=run.seed, real_label=cfg.real_label, shift=cfg.shift)
-        gan.compile(d_optimizer=keras.optimizers.Adam(cfg.d_learning_rate, beta_1=cfg.beta_1),
-                    g_optimizer=keras.optimizers.Adam(cfg.learning_rate, beta_1=cfg.beta_1,
-                                                      use_ema=cfg.ema > 0, ema_momentum=cfg.ema or 0.99),
+        total = cfg.epochs * (len(x) // cfg.batch_size)
+        gan.compile(d_optimizer=keras.optimizers.Adam(late_decay(cfg.d_learning_rate, total, cfg.decay_after),
+                                                      beta_1=cfg.beta_1),
+                    g_optimizer=keras.optimizers.Adam(late_decay(cfg.learning_rate, total, cfg.decay_after),
+                                                      beta_1=cfg.beta_1, use_ema=cfg.ema > 0,
+                                                      ema_momentum=cfg.ema or 0.99),
                     jit_compile=run.jit)
     ds = (tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=run.seed)
           .batch(cfg.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
