@@ -64,6 +64,10 @@ def test_run_writes_every_artifact(toy_run):
     assert set(m["dead"]) == set(ch.ACTIVATIONS) and len(m["dead"]["relu"]["after"]) == 3
     assert sum(m["dcgan"]["class_shares"]) == pytest.approx(1.0)
     assert [s["epoch"] for s in m["dcgan"]["scores_over_training"]] == [1, 2]
+    best = None
+    for s in m["dcgan"]["scores_over_training"]:
+        best = s if ch.better_scoring(s, best, ch.Config().class_range) else best
+    assert f["kept_epoch"] == (best["epoch"] if best else 2)           # the last epoch when none was balanced
     assert set(m["srgan"]["per_photo"]) == set(ph.TEST) and m["srgan"]["perceptual_features"] == "own"
     history = (out / "dcgan_history.csv").read_text().splitlines()
     assert history[0].split(",")[:5] == ["epoch", "d_fake_accuracy", "d_loss", "d_real_accuracy", "g_loss"]
@@ -194,6 +198,18 @@ def test_train_step_updates_each_player_and_repeats_with_its_seed():
     _, c = weights_after(4)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))                          # same seed, same weights
     assert any(not np.array_equal(x, y) for x, y in zip(a, c))                      # another seed, other noise
+
+
+def test_the_kept_generator_is_the_best_balanced_scoring():
+    score = lambda share, low, high: {"confident_share": share, "min_class_share": low, "max_class_share": high}  # noqa: E731
+    span = (0.05, 0.15)
+    assert ch.better_scoring(score(0.5, 0.06, 0.14), None, span)
+    assert not ch.better_scoring(score(0.99, 0.04, 0.14), None, span)           # a class too rare
+    assert not ch.better_scoring(score(0.99, 0.06, 0.16), None, span)           # a class too common
+    best = score(0.9, 0.07, 0.12)
+    assert ch.better_scoring(score(0.91, 0.05, 0.15), best, span)               # the edges count as inside
+    assert not ch.better_scoring(score(0.9, 0.08, 0.11), best, span)            # a tie keeps the earlier one
+    assert not ch.better_scoring(score(0.95, 0.02, 0.30), best, span)
 
 
 def test_late_decay_holds_the_rate_then_falls_by_a_cosine_to_zero():

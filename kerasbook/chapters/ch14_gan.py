@@ -89,6 +89,8 @@ class Config:
     generated: int = 2_000              # generated digits the classifier scores
     confidence: float = 0.9             # "classified with confidence" means a top probability at least this
     eval_every: int = 10                # epochs between two scorings during training
+    keep_best: bool = True              # keep G as of the scoring that read best (on its own noise batch) ...
+    class_range: tuple = (0.05, 0.15)   # ... among those with every class's share inside this range
     # dead neurons
     dead_steps: int = 200               # training steps of each of the three small GANs
     # srgan
@@ -467,10 +469,19 @@ def generate(generator, z) -> np.ndarray:
                            for i in range(0, len(z), 512)])
 
 
+def better_scoring(score: dict, best: dict | None, class_range) -> bool:
+    """Does `score` (from `score_digits`) beat `best` (None: nothing kept yet)? Only a scoring with every
+    class's share inside `class_range` counts, and then the larger confident share wins."""
+    low, high = class_range
+    balanced = low <= score["min_class_share"] and score["max_class_share"] <= high
+    return balanced and (best is None or score["confident_share"] > best["confident_share"])
+
+
 def epoch_samples(*args, **kwargs):
     """A Keras callback: after every epoch, the generator's digits for one fixed noise batch (PNG per
-    epoch, kept for the animation) and, every `every` epochs, the judge's scores. Defined when called,
-    so importing the chapter does not import Keras."""
+    epoch, kept for the animation) and, every `every` epochs, the judge's scores of `score_noise`'s digits,
+    keeping in `best` the averaged weights of the best-read scoring whose classes all lie inside
+    `cfg.class_range`. Defined when called, so importing the chapter does not import Keras."""
     import keras
 
     class _Callback(keras.callbacks.Callback):
@@ -480,6 +491,7 @@ def epoch_samples(*args, **kwargs):
             self.judge, self.real_features, self.every, self.cfg = judge, real_features, every, cfg
             self.score_noise = score_noise
             self.frames, self.scores = [], []
+            self.best = None            # {"epoch", "confident_share", "weights"} of the best balanced scoring
             self.folder.mkdir(parents=True, exist_ok=True)
 
         def on_epoch_end(self, epoch, logs=None):
@@ -494,6 +506,9 @@ def epoch_samples(*args, **kwargs):
                     fake = generate(generator, self.score_noise)
                     s = score_digits(self.judge, fake, self.real_features, self.cfg.confidence)
                     self.scores.append({"epoch": epoch + 1, **{k: v for k, v in s.items() if k != "features"}})
+                    if better_scoring(s, self.best, self.cfg.class_range):
+                        self.best = {"epoch": epoch + 1, "confident_share": s["confident_share"],
+                                     "weights": generator.get_weights()}
 
     return _Callback(*args, **kwargs)
 
@@ -549,7 +564,10 @@ def dcgan_part(digits, judge, cfg, run, out):
     real_train = score_digits(judge, x, real_test["features"], cfg.confidence)
     rng = np.random.default_rng([run.seed, 14])
     fixed = rng.normal(size=(64, cfg.latent_dim)).astype("float32")                   # the same 64 digits every epoch
-    scored = rng.normal(size=(cfg.generated, cfg.latent_dim)).astype("float32")
+    scored = rng.normal(size=(cfg.generated, cfg.latent_dim)).astype("float32")          # the final numbers
+    # Scorings during training (and the choice of epoch) use noise of their own, so the final numbers
+    # come from digits the choice never saw.
+    watched = np.random.default_rng([run.seed, 14, 1]).normal(size=(cfg.generated, cfg.latent_dim)).astype("float32")
     with run.strategy.scope():
         gan = GAN(build_generator(cfg.latent_dim, cfg.widths, cfg.modes, run.seed, cfg.mode_spread),
                   build_discriminator(cfg.d_widths or cfg.widths, dropout=cfg.d_dropout,
@@ -565,7 +583,7 @@ def dcgan_part(digits, judge, cfg, run, out):
     ds = (tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=run.seed)
           .batch(cfg.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
     samples = epoch_samples(gan, fixed, out / "figures" / "epochs", judge, real_test["features"],
-                           cfg.eval_every, cfg, scored)
+                           cfg.eval_every, cfg, watched)
     nan_stop, timer = training.StopOnNaN(), training.EpochTimer()
     info = run.run_info()
     start = time.perf_counter()
@@ -579,6 +597,9 @@ def dcgan_part(digits, judge, cfg, run, out):
     steady = timer.seconds[1:] or timer.seconds
     info.samples_per_s = len(x) // cfg.batch_size * cfg.batch_size * len(steady) / sum(steady)
     gan.g_optimizer.finalize_variable_values(gan.generator.trainable_variables)   # keep the averaged weights
+    if cfg.keep_best and samples.best is not None:
+        gan.generator.set_weights(samples.best["weights"])
+    kept_epoch = samples.best["epoch"] if cfg.keep_best and samples.best is not None else info.epochs_run
     gan.generator.save(out / "generator.keras")
     gan.discriminator.save(out / "discriminator.keras")
     fake = generate(gan.generator, scored)
@@ -596,7 +617,7 @@ def dcgan_part(digits, judge, cfg, run, out):
             "real_test_confident_share": real_test["confident_share"],
             "real_test_class_shares": real_test["class_shares"],
             "nearest_training_mse": nearest, "seconds": info.train_seconds,
-            "scores_over_training": samples.scores,
+            "scores_over_training": samples.scores, "kept_epoch": kept_epoch,
         },
     }
 
@@ -813,6 +834,9 @@ def gan_figures(figs: Path, dcgan, real_shares, cfg):
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.3))
     a.plot([p["epoch"] for p in s], [p["confident_share"] for p in s], "o-", label="generated")
     a.axhline(r["real_test_confident_share"], color="grey", ls="--", lw=1, label="real unseen digits")
+    if r.get("kept_epoch") in [p["epoch"] for p in s]:
+        kept = next(p for p in s if p["epoch"] == r["kept_epoch"])
+        a.plot([kept["epoch"]], [kept["confident_share"]], "o", ms=11, mfc="none", mec="C3", label="generator kept")
     a.set_xlabel("epoch")
     a.set_ylabel(f"share read with confidence ≥ {cfg.confidence}")
     a.set_ylim(0, 1.02)
@@ -966,11 +990,12 @@ def _train(argv):
         final.update(confident_share=r["confident_share"], min_class_share=r["min_class_share"],
                      max_class_share=r["max_class_share"], frechet_distance=r["frechet_distance"],
                      frechet_distance_real=r["frechet_distance_real_train_vs_test"],
-                     judge_accuracy=judge_report["test_accuracy"])
+                     judge_accuracy=judge_report["test_accuracy"], kept_epoch=r["kept_epoch"])
         extra["dcgan"] = {**r, "judge": judge_report, "xla": run.jit}
         print(f"dcgan: {r['confident_share']:.1%} of {cfg.generated} generated digits read with confidence "
               f"≥ {cfg.confidence}; class shares {r['min_class_share']:.1%}-{r['max_class_share']:.1%}; "
-              f"Fréchet distance {r['frechet_distance']:.2f} (real vs real {r['frechet_distance_real_train_vs_test']:.2f})")
+              f"Fréchet distance {r['frechet_distance']:.2f} (real vs real {r['frechet_distance_real_train_vs_test']:.2f}); "
+              f"generator of epoch {r['kept_epoch']}")
 
     if "dead" in cfg.parts:
         start = time.perf_counter()
