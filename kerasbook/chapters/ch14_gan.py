@@ -773,6 +773,20 @@ def evaluate_sr(photos: dict, models: dict, scale: int) -> dict:
             "images": images}
 
 
+def samples_figure(path: Path, frame, epoch: int, share: float, cfg):
+    """The 64 digits of the fixed noise batch from the generator the run kept (`frame`: its grid)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.2, 5.6))
+    ax.imshow(frame, cmap="gray", vmin=0, vmax=255)
+    ax.axis("off")
+    ax.set_title(f"64 digits from fixed noise, the generator as of epoch {epoch}\n{share:.0%} of "
+                 f"{cfg.generated:,} generated digits read with confidence ≥ {cfg.confidence}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def gan_figures(figs: Path, dcgan, real_shares, cfg):
     """Samples, progress over epochs, the animation, both losses, the judge's scores and the class shares."""
     import matplotlib.pyplot as plt
@@ -780,15 +794,9 @@ def gan_figures(figs: Path, dcgan, real_shares, cfg):
 
     figs.mkdir(parents=True, exist_ok=True)
     frames = dcgan["frames"]
-    fig, ax = plt.subplots(figsize=(5.2, 5.6))
-    ax.imshow(frames[-1], cmap="gray", vmin=0, vmax=255)
-    ax.axis("off")
     r = dcgan["report"]
-    ax.set_title(f"64 digits from fixed noise after {len(frames)} epochs\n{r['confident_share']:.0%} of "
-                 f"{cfg.generated:,} generated digits read with confidence ≥ {cfg.confidence}", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(figs / "samples.png", dpi=100)
-    plt.close(fig)
+    kept_epoch = r.get("kept_epoch") or len(frames)
+    samples_figure(figs / "samples.png", frames[kept_epoch - 1], kept_epoch, r["confident_share"], cfg)
 
     picks = sorted({1, *(e for e in (2, 5, 10, 20, 40, 70) if e < len(frames)), len(frames)})
     fig, axes = plt.subplots(len(picks), 1, figsize=(6.4, 0.95 * len(picks)))
