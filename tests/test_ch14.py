@@ -20,6 +20,7 @@ from kerasbook.testing import check_layer, usage_error
 @dataclasses.dataclass(frozen=True)
 class Tiny(ch.Config):
     widths: tuple = (32, 16, 8)
+    d_widths: tuple = (64, 32, 16)
     epochs: int = 2
     judge_epochs: int = 2
     generated: int = 200
@@ -83,6 +84,9 @@ def test_saved_models_reload_in_safe_mode(toy_run, tmp_path):
     sr = keras.models.load_model(out / "model.keras", safe_mode=True)
     low = np.random.default_rng(1).random((1, 10, 14, 3)).astype("float32")
     assert sr.predict(low, verbose=0).shape == (1, 40, 56, 3)                    # any size, x4
+    d = keras.models.load_model(out / "discriminator.keras", safe_mode=True)
+    convs = [layer.filters for layer in d.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert convs == [16, 32, 64]                                 # Config.d_widths, mirrored: 16x16 -> 8x8 -> 4x4
 
 
 def test_sample_writes_a_grid_and_keeps_what_exists(toy_run, tmp_path, capsys):
@@ -122,6 +126,11 @@ def test_bad_parts_stop_with_one_line(capsys, tmp_path):
     assert not (tmp_path / "r").exists()
     assert "--modes must be 0" in usage_error(ch.main, ["--modes", "1", "--out", str(tmp_path / "r")], capsys)
     assert not (tmp_path / "r").exists()
+    for bad in ("128,64", "128,0,32", "wide"):
+        assert "--d-widths takes three" in usage_error(ch.main, ["--d-widths", bad, "--out", str(tmp_path / "r")],
+                                                       capsys)
+    assert not (tmp_path / "r").exists()
+    assert ch._d_widths("128,64,32") == (128, 64, 32) and ch._d_widths("same") is None
 
 
 def test_full_data_reads_mnist_through_tfds(tmp_path, monkeypatch):
