@@ -91,7 +91,7 @@ class Config:
     judge_epochs: int = 30              # the digit classifier that scores the generated digits
     generated: int = 10_000             # generated digits the classifier scores (a class share to about ±0.35 points)
     confidence: float = 0.9             # "classified with confidence" means a top probability at least this
-    eval_every: int = 10                # epochs between two scorings during training
+    eval_every: int = 5                 # epochs between two scorings during training
     keep_best: bool = True              # keep G as of the scoring that read best (on its own noise batch) ...
     class_range: tuple = (0.06, 0.14)   # ... among those with every class's share inside this range, a point
                                         # inside the bar's 5-15 % on each side
