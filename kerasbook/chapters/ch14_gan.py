@@ -970,7 +970,7 @@ def _train(argv):
                                  f"(default: {Config().modes})")
         parser.add_argument("--d-widths", default=None, metavar="C4,C8,C16",
                             help="the discriminator's channels at 4x4, 8x8 and 16x16, or 'same' for the generator's "
-                                 f"(default: {','.join(map(str, Config().d_widths))})")
+                                 f"(default: {','.join(map(str, Config().d_widths))}; with --quick: same)")
 
     def validate(args, cfg, sources):
         _parts(args.parts)
