@@ -8,6 +8,7 @@ anything is written, with one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -180,8 +181,47 @@ def train_or_predict(argv, train, predict, prog, command: str = "predict"):
     return run_main(train, argv, prog)
 
 
+_HELD: list = []       # [(factory, entered context)] a command keeps open until it returns (see `hold`)
+
+
+def hold(factory):
+    """Enter `factory()` until the command `run_main` is running returns; returns what it enters to.
+
+    `runs.setup` holds the run's `tf.distribute` strategy scope this way, so that every model a
+    chapter builds, in whatever function, belongs to the run's strategy. `released` steps out of
+    the held contexts for a while.
+    """
+    context = factory()
+    value = context.__enter__()
+    _HELD.append((factory, context))
+    return value
+
+
+@contextlib.contextmanager
+def released():
+    """Leave the contexts `hold` entered, and enter them anew afterwards.
+
+    For work that must not belong to the run's strategy: a hand-written training loop whose
+    variables are plain ones, such as chapter 2's cubic fitted by gradient descent.
+    """
+    factories = []
+    while _HELD:
+        factory, context = _HELD.pop()
+        context.__exit__(None, None, None)
+        factories.append(factory)
+    try:
+        yield
+    finally:
+        for factory in reversed(factories):
+            hold(factory)
+
+
 def run_main(fn, argv, prog):
-    """Call `fn(argv)`; a `UsageError` becomes one line on stderr and exit code 2."""
+    """Call `fn(argv)`; a `UsageError` becomes one line on stderr and exit code 2.
+
+    Contexts `hold` entered during the call are left when it returns or fails, last first.
+    """
+    depth = len(_HELD)
     try:
         return fn(argv)
     except UsageError as err:
@@ -190,3 +230,6 @@ def run_main(fn, argv, prog):
     except FloatingPointError as err:
         print(f"{prog}: training stopped: {err}", file=sys.stderr)
         raise SystemExit(1) from None
+    finally:
+        while len(_HELD) > depth:
+            _HELD.pop()[1].__exit__(None, None, None)

@@ -8,8 +8,10 @@ A chapter's `_train(argv)` begins with `setup(...)`, which
 3. applies the quick preset and the flags to the chapter's `Config`, and
    checks that the training set can fill one batch,
 4. settles the output folder (refusing to write over an earlier run),
-5. seeds everything, picks the `tf.distribute` strategy and the XLA mode, and
-   prints one line saying which;
+5. seeds everything, picks the `tf.distribute` strategy and the XLA mode,
+   prints one line saying which, and enters the strategy's scope until the
+   command returns (`cli.hold`), so every model the chapter builds belongs
+   to the run's strategy;
 
 and ends with `Run.finish(...)`, which writes the `metrics.json` envelope every
 chapter shares: dataset sizes, config, seconds (with the total from the first
@@ -40,6 +42,7 @@ from typing import Any, Callable
 
 from kerasbook import cli
 from kerasbook.data import DatasetSpec, choose_source
+from kerasbook import xla
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Run:
         from kerasbook import training
 
         return training.RunInfo(jit_compile=self.jit, xla_reason=self.why, strategy=self.args.strategy,
-                                device=training.device_kind(), replicas=self.strategy.num_replicas_in_sync,
+                                device=xla.device_kind(), replicas=self.strategy.num_replicas_in_sync,
                                 workers=self.role.workers if self.role else 1)
 
     def require_batch(self, n: int, what: str = "training examples"):
@@ -129,7 +132,7 @@ def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tup
         config: the chapter's default `Config`, or `config(sources)` returning it
             when the defaults depend on the data source.
         specs: the chapter's registered datasets.
-        measure: `measure(run)` returns what `training.time_train_steps` returns
+        measure: `measure(run)` returns what `xla.time_train_steps` returns
             for `run.cfg`; called only when `--xla auto` has no recorded decision here.
         add_arguments: `add_arguments(parser)` adds the chapter's own flags.
         validate: `validate(args, cfg, sources)` raises `cli.UsageError` for
@@ -177,6 +180,8 @@ def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tup
     from kerasbook import training
 
     run.strategy, run.jit, run.why = training.start_run(args, chapter, (lambda: measure(run)) if measure else None)
+    # Every model of the run is built in its strategy's scope, whichever function of the chapter builds it.
+    cli.hold(run.strategy.scope)
     return run
 
 

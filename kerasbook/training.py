@@ -29,121 +29,8 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from kerasbook import xla
 from kerasbook.cli import UsageError, cluster_role
-
-# Measured decisions shipped with the book; `kerasbook.bench` writes the same
-# format to the user's cache (which wins) when run on another machine.
-SHIPPED_DECISIONS = Path(__file__).with_name("bench") / "xla_decisions.json"
-
-
-def cache_dir() -> Path:
-    """Where kerasbook keeps generated datasets and measurements."""
-    root = os.environ.get("KERASBOOK_CACHE")
-    if root:
-        return Path(root)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("kerasbook"))
-
-
-def device_kind() -> str:
-    """`"cpu"` or the name of the first GPU, used as the key of XLA decisions."""
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        return "cpu"
-    details = tf.config.experimental.get_device_details(gpus[0])
-    return "gpu:" + details.get("device_name", "unknown")
-
-
-def _load_decisions(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def recorded_xla(chapter: str, device: str):
-    """The measured decision `(jit_compile, source)` for a chapter, or `None`."""
-    for path in (cache_dir() / "xla_decisions.json", SHIPPED_DECISIONS):
-        entry = _load_decisions(path).get(chapter, {}).get(device)
-        if entry is not None:
-            return bool(entry["jit_compile"]), str(path)
-    return None
-
-
-def record_xla(chapter: str, device: str, jit_compile: bool, measured: dict, path: Path | None = None):
-    """Store a measured decision (by default in the user's cache)."""
-    path = path or cache_dir() / "xla_decisions.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = _load_decisions(path)
-    table.setdefault(chapter, {})[device] = {"jit_compile": bool(jit_compile), **measured}
-    path.write_text(json.dumps(table, indent=2, sort_keys=True) + "\n")
-
-
-def resolve_xla(flag: str, chapter: str, measure=None) -> tuple[bool, str]:
-    """Turn `--xla auto|on|off` into `(jit_compile, why)`.
-
-    `measure` is called as `measure()` -> `{"xla_on": s, "xla_off": s}` (seconds
-    per step) when no decision is recorded for this device; its result is
-    cached so the next run does not measure again. With no record and no
-    `measure`, `auto` raises `ValueError` rather than guess.
-    """
-    if flag == "on":
-        return True, "--xla on"
-    if flag == "off":
-        return False, "--xla off"
-    device = device_kind()
-    found = recorded_xla(chapter, device)
-    if found is not None:
-        on, source = found
-        return on, f"--xla auto: measured faster on {device} ({Path(source).name})"
-    if measure is None:
-        # The decision is measured, never guessed: without a record we need a way to measure.
-        raise ValueError(f"no XLA measurement for {chapter} on {device}; run `python -m kerasbook.bench {chapter}`")
-    times = measure()
-    on = times["xla_on"] < times["xla_off"]
-    record_xla(chapter, device, on, {"step_s_xla_on": times["xla_on"], "step_s_xla_off": times["xla_off"]})
-    return on, f"--xla auto: measured now on {device} (on {times['xla_on']*1e3:.0f} ms, off {times['xla_off']*1e3:.0f} ms per step)"
-
-
-XLA_MARGIN = 0.95          # XLA must beat the plain step by 5 %, compile included: a tie goes to no compiling
-
-
-def seconds_per_step(steps_by_mode: dict, steps: int) -> dict:
-    """`{"xla_on", "xla_off"}`: seconds per step with each mode's first (tracing, compiling) step spread over
-    `steps` steps, and XLA's scaled by 1 / `XLA_MARGIN`. XLA's step can be a little faster and still lose a
-    run to its compile time, and a difference inside the noise of a measurement should not flip the mode."""
-    return {("xla_on" if k else "xla_off"): (v["step_s"] + v["compile_s"] / steps) / (XLA_MARGIN if k else 1.0)
-            for k, v in steps_by_mode.items()}
-
-
-def time_train_steps(make_model, x, y, steps=10, modes=(True, False)):
-    """Seconds per training step of `make_model(jit_compile)` with XLA on and off.
-
-    `make_model(jit)` returns a compiled model; `x`, `y` is one batch. The first
-    step (tracing and compilation) is timed on its own, then `steps` more.
-
-    Returns `{True: {"compile_s", "step_s" (median), "samples_per_s"}, False: {...}}`.
-    """
-    import numpy as np
-
-    batch = len(x) if not isinstance(x, (tuple, list, dict)) else len(next(iter(
-        x.values() if isinstance(x, dict) else x)))
-    out = {}
-    for jit in modes:
-        model = make_model(jit)
-        start = time.perf_counter()
-        model.train_on_batch(x, y)
-        compile_s = time.perf_counter() - start
-        times = []
-        for _ in range(steps):
-            start = time.perf_counter()
-            model.train_on_batch(x, y)
-            times.append(time.perf_counter() - start)
-        step = float(np.median(times))
-        out[jit] = {"compile_s": compile_s, "step_s": step, "samples_per_s": batch / step}
-    return out
-
 
 def start_run(args, chapter: str, measure_steps):
     """The start every chapter's training shares: seed, strategy, XLA decision, one line saying which.
@@ -153,14 +40,25 @@ def start_run(args, chapter: str, measure_steps):
     recorded decision for this device. Returns `(strategy, jit_compile, why)`.
     """
     keras.utils.set_random_seed(args.seed)
+    device = xla.device_kind()
+    # `--xla on` where the strategy's step cannot be compiled stops here, before any worker waits for the others.
+    # (Only `mirrored` needs the local devices counted: listing logical devices starts TensorFlow's runtime,
+    # and a multi-worker strategy must configure it first.)
+    xla.check_strategy(args.xla, args.strategy, device, local_replicas() if args.strategy == "mirrored" else 1)
     strategy = make_strategy(args.strategy)
     measure = None if measure_steps is None else (lambda: {
         ("xla_on" if k else "xla_off"): v["step_s"] for k, v in measure_steps().items()
     })
-    jit, why = resolve_xla(args.xla, chapter, measure=measure)
+    jit, why = xla.resolve(args.xla, chapter, measure=measure, strategy=args.strategy,
+                           replicas=strategy.num_replicas_in_sync)
     print(f"XLA: {'on' if jit else 'off'} ({why}); strategy: {args.strategy} "
-          f"({strategy.num_replicas_in_sync} replica(s)); device: {device_kind()}")
+          f"({strategy.num_replicas_in_sync} replica(s)); device: {device}")
     return strategy, jit, why
+
+
+def local_replicas() -> int:
+    """The replicas `--strategy mirrored` makes on this machine: one per GPU, else one per logical CPU."""
+    return len(tf.config.list_logical_devices("GPU")) or len(tf.config.list_logical_devices("CPU"))
 
 
 def make_strategy(name: str):

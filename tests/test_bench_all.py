@@ -11,12 +11,13 @@ import pytest
 from kerasbook import training
 from kerasbook.bench import common, xla_report
 from kerasbook.bench.__main__ import main
+from kerasbook import xla
 
 DEVICE = "gpu:Test GPU"
 
 
 def timed(on_s, off_s, compile_s=0.5):
-    """What `training.time_train_steps` returns, for made-up step times."""
+    """What `xla.time_train_steps` returns, for made-up step times."""
     return {True: {"compile_s": compile_s, "step_s": on_s, "samples_per_s": 32 / on_s},
             False: {"compile_s": 0.1, "step_s": off_s, "samples_per_s": 32 / off_s}}
 
@@ -37,8 +38,8 @@ def fake_parts(chapter, steps, quick):
 def isolated(tmp_path, monkeypatch):
     """A fresh user cache and shipped table, a made-up GPU, and the measurement replaced by `fake_parts`."""
     monkeypatch.setenv("KERASBOOK_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(training, "SHIPPED_DECISIONS", tmp_path / "shipped.json")
-    monkeypatch.setattr(training, "device_kind", lambda: DEVICE)
+    monkeypatch.setattr(xla, "SHIPPED", tmp_path / "shipped.json")
+    monkeypatch.setattr(xla, "device_kind", lambda: DEVICE)
     calls = []
 
     def measure(chapter, steps, quick):
@@ -82,7 +83,7 @@ def test_all_prints_one_table_and_records_every_decision_for_the_device(isolated
             assert entry["jit_compile"] == (row["decision"] == "on")
             assert entry["step_s_xla_off"] == row["step_s_xla_off"]
         assert table["ch13_transformer.vit"][DEVICE]["run_steps"] == 1000
-    assert training.recorded_xla("ch03_model", DEVICE)[0] is True
+    assert xla.recorded("ch03_model", DEVICE)[0] is True
 
 
 def test_a_failing_chapter_gets_an_error_row_while_the_others_still_run(isolated, capsys, monkeypatch):
@@ -121,7 +122,7 @@ def test_a_step_xla_cannot_compile_is_decided_off_with_the_reason(isolated, caps
         calls.append(chapter)
         if chapter != "ch14":
             return fake_parts(chapter, steps, quick)
-        return [common.step_part("ch14_gan.srgan", "SRResNet", common.measure_modes(sr_measure), 100)]
+        return [common.step_part("ch14_gan.srgan", "SRResNet", xla.measure_modes(sr_measure), 100)]
 
     monkeypatch.setattr(xla_report, "measure", measure)
     assert main(["all", "--only", "ch14,3", "--out", str(tmp / "all.json")]) == 0
@@ -153,7 +154,7 @@ def test_a_real_chapter_times_its_step_both_ways(tmp_path, monkeypatch):
     assert part["key"] == "ch02_ann" and part["run_steps"] is None
     assert all(part["measured"][jit]["step_s"] > 0 for jit in (True, False))
     row = xla_report.part_row("ch02", part, "cpu", ship=False)
-    assert row["decision"] in ("on", "off") and training.recorded_xla("ch02_ann", "cpu")[0] == (row["decision"] == "on")
+    assert row["decision"] in ("on", "off") and xla.recorded("ch02_ann", "cpu")[0] == (row["decision"] == "on")
 
 
 def test_one_chapter_bench_reports_a_step_xla_cannot_compile(isolated, monkeypatch):
@@ -168,7 +169,7 @@ def test_one_chapter_bench_reports_a_step_xla_cannot_compile(isolated, monkeypat
             return {False: timed(1, 0.2)[False]}
 
         return [common.step_part("ch14_gan", "DCGAN", timed(0.01, 0.02)),
-                common.step_part("ch14_gan.srgan", "SRResNet", common.measure_modes(sr), 100)]
+                common.step_part("ch14_gan.srgan", "SRResNet", xla.measure_modes(sr), 100)]
 
     monkeypatch.setattr(ch14, "step_times", step_times)
     report = ch14.run(3, quick=True)

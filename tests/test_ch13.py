@@ -10,6 +10,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from kerasbook.chapters import ch13_transformer as ch
+from kerasbook.chapters.ch13_transformer import __main__ as run_order
 from kerasbook.testing import usage_error
 
 
@@ -47,9 +48,13 @@ class Tiny(ch.Config):
 
 @pytest.fixture(scope="module")
 def toy_run(tmp_path_factory):
+    """One toy run of every part through main([...]), shared by the tests below.
+
+    `Tiny` replaces `Config` where the run order (`__main__._train`) reads it.
+    """
     mp = pytest.MonkeyPatch()
     mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(ch, "Config", Tiny)
+    mp.setattr(run_order, "Config", Tiny)
     out = tmp_path_factory.mktemp("run") / "toy"
     code = ch.main(["--train-size", "128", "--batch-size", "32", "--out", str(out), "--xla", "off", "--quiet",
                     "--hub", "all"])
@@ -69,6 +74,9 @@ def test_run_writes_every_part(toy_run):
          "samples.png", "vit.png"])
     m = json.loads((out / "metrics.json").read_text())
     assert m["chapter"] == "ch13_transformer" and m["dataset"]["train"] == 128 and m["parts"] == list(ch.PARTS)
+    cfg = m["config"]                                                            # Tiny, not Config
+    assert cfg["epochs"] == cfg["pretrain_epochs"] == cfg["image_epochs"] == 1
+    assert cfg["d_model"] == cfg["small_d"] == 16
     results = m["translator"]["results"]
     assert set(results) == {"rnn", "ours", "hub"}
     assert results["ours"]["params"] == results["hub"]["params"]                 # the same architecture
@@ -139,7 +147,7 @@ def test_bad_parts_are_one_line(argv, words, capsys, tmp_path, monkeypatch):
 def test_full_data_fine_tunes_on_tfds_reviews(tmp_path, monkeypatch):
     """`--data full --parts bert` end to end on TFDS mock reviews (the loader is told the data is prepared)."""
     monkeypatch.setenv("KERASBOOK_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(ch, "Config", Tiny)
+    monkeypatch.setattr(run_order, "Config", Tiny)
     data_dir = tmp_path / "tfds"
     (data_dir / "imdb_reviews" / "plain_text" / "1.0.0").mkdir(parents=True)
     (data_dir / "imdb_reviews" / "plain_text" / "1.0.0" / "dataset_info.json").write_text("{}")
@@ -151,6 +159,7 @@ def test_full_data_fine_tunes_on_tfds_reviews(tmp_path, monkeypatch):
     m = json.loads((out / "metrics.json").read_text())
     assert m["bert"]["source"] == "full" and m["parts"] == ["bert"] and set(m["bert"]["models"]) == {"ours"}
     assert m["config"]["max_length"] == 128 and m["bert"]["bag_of_words"]["pretrain_labels"] is None
+    assert m["config"]["pretrain_epochs"] == 1 and m["config"]["small_d"] == 16            # Tiny().full()
     assert m["dataset"]["source"] == "full" and m["dataset"]["pretrain"] == 60
     assert (out / "bert" / "classifier.keras").is_file() and not (out / "gpt").exists()
 
@@ -208,3 +217,14 @@ def test_a_bag_of_words_cannot_read_the_negation_task():
     x, xt = (ch.encode_texts([e["text"] for e in s], index, 16) for s in (train, test))
     y, yt = (np.array([e["label"] for e in s]) for s in (train, test))
     assert ch.bag_of_words(x, y, xt, yt, len(words), 0) < 0.6
+
+
+def test_importing_the_package_leaves_the_run_order_to_python_m():
+    """`python -m` imports the package, then runs `__main__.py` as the script: the package must not import it too."""
+    import subprocess
+    import sys
+
+    code = ("import sys, kerasbook.chapters.ch13_transformer as ch; "
+            "assert 'kerasbook.chapters.ch13_transformer.__main__' not in sys.modules; "
+            "assert 'tensorflow' not in sys.modules and callable(ch.main) and ch.make_translator")
+    subprocess.run([sys.executable, "-c", code], check=True)

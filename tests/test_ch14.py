@@ -4,6 +4,9 @@ shuffle against a hand-built case."""
 
 import dataclasses
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -12,9 +15,12 @@ import tensorflow as tf
 
 from kerasbook import metrics
 from kerasbook.chapters import ch14_gan as ch
+from kerasbook.chapters.ch14_gan import __main__ as run_order    # the run's steps; it reads `Config` from here
 from kerasbook.data import photos as ph
 from kerasbook.layers.gan import GAN, SRGAN, BicubicUpsampling, SubPixelUpsampling, random_translate
 from kerasbook.testing import check_layer, usage_error
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +46,7 @@ class Tiny(ch.Config):
 @pytest.fixture(scope="module")
 def toy_run(tmp_path_factory):
     mp = pytest.MonkeyPatch()
-    mp.setattr(ch, "Config", Tiny)
+    mp.setattr(run_order, "Config", Tiny)
     out = tmp_path_factory.mktemp("run") / "toy"
     code = ch.main(["--train-size", "128", "--batch-size", "32", "--out", str(out), "--xla", "off", "--quiet"])
     mp.undo()
@@ -58,6 +64,8 @@ def test_run_writes_every_artifact(toy_run):
         assert (out / "figures" / fig).is_file(), fig
     m = json.loads((out / "metrics.json").read_text())
     assert m["chapter"] == "ch14_gan" and m["dataset"]["train"] == 128 and m["dataset"]["source"] == "builtin"
+    c = m["config"]                                                      # the run was Tiny's, not the default's
+    assert c["widths"] == [32, 16, 8] and c["d_widths"] == [64, 32, 16] and c["epochs"] == 2 and c["sr_blocks"] == 1
     f = m["final"]
     assert 0 <= f["confident_share"] <= 1 and f["min_class_share"] <= 0.1 <= f["max_class_share"]
     assert f["frechet_distance"] >= 0 and f["frechet_distance_real"] >= 0
@@ -105,6 +113,21 @@ def test_sample_writes_a_grid_and_keeps_what_exists(toy_run, tmp_path, capsys):
                                                       str(tmp_path / "x.png")], capsys)
 
 
+def test_sample_loads_the_generator_in_a_fresh_process(toy_run, tmp_path):
+    """`sample` on its own registers `NoiseMixture` before loading: nothing else in a new process has."""
+    _, out = toy_run
+    target = tmp_path / "fresh.png"
+    done = subprocess.run([sys.executable, "-m", "kerasbook.chapters.ch14_gan", "sample", "--model",
+                           str(out / "generator.keras"), "--n", "8", "--out", str(target)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"wrote 8 digits to {target}" in done.stdout
+    from PIL import Image
+
+    with Image.open(target) as picture:
+        assert picture.format == "PNG" and picture.size == (2 * (8 * 34 + 2), 2 * (34 + 2))   # 1 row of 8, at 2x
+
+
 def test_upscale_writes_x4_images(toy_run, tmp_path, capsys):
     _, out = toy_run
     from PIL import Image
@@ -130,13 +153,13 @@ def test_bad_parts_stop_with_one_line(capsys, tmp_path):
         assert "--d-widths takes three" in usage_error(ch.main, ["--d-widths", bad, "--out", str(tmp_path / "r")],
                                                        capsys)
     assert not (tmp_path / "r").exists()
-    assert ch._d_widths("128,64,32") == (128, 64, 32) and ch._d_widths("same") is None
+    assert run_order._d_widths("128,64,32") == (128, 64, 32) and run_order._d_widths("same") is None
 
 
 def test_full_data_reads_mnist_through_tfds(tmp_path, monkeypatch):
     import tensorflow_datasets as tfds
 
-    monkeypatch.setattr(ch, "Config", Tiny)
+    monkeypatch.setattr(run_order, "Config", Tiny)
     monkeypatch.setattr("kerasbook.data.network_reachable", lambda url, timeout=3.0: True)
     out = tmp_path / "full"
     with tfds.testing.mock_data(num_examples=96):

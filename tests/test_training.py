@@ -6,19 +6,19 @@ import keras
 import numpy as np
 import pytest
 
-from kerasbook import cli, training
+from kerasbook import cli, training, xla
 
 
 @pytest.fixture
 def cache(monkeypatch, tmp_path):
     monkeypatch.setenv("KERASBOOK_CACHE", str(tmp_path))
-    monkeypatch.setattr(training, "SHIPPED_DECISIONS", tmp_path / "shipped.json")
+    monkeypatch.setattr(xla, "SHIPPED", tmp_path / "shipped.json")
     return tmp_path
 
 
 def test_xla_on_and_off_are_obeyed(cache):
-    assert training.resolve_xla("on", "chx")[0] is True
-    assert training.resolve_xla("off", "chx")[0] is False
+    assert xla.resolve("on", "chx")[0] is True
+    assert xla.resolve("off", "chx")[0] is False
 
 
 def test_xla_auto_measures_once_then_follows_the_record(cache):
@@ -28,31 +28,31 @@ def test_xla_auto_measures_once_then_follows_the_record(cache):
         calls.append(1)
         return {"xla_on": 0.02, "xla_off": 0.05}
 
-    on, why = training.resolve_xla("auto", "chx", measure=measure)
+    on, why = xla.resolve("auto", "chx", measure=measure)
     assert on is True and "measured now" in why
-    on, why = training.resolve_xla("auto", "chx", measure=measure)
+    on, why = xla.resolve("auto", "chx", measure=measure)
     assert on is True and "measured faster" in why
     assert len(calls) == 1
     saved = json.loads((cache / "xla_decisions.json").read_text())
-    assert saved["chx"][training.device_kind()]["jit_compile"] is True
+    assert saved["chx"][xla.device_kind()]["jit_compile"] is True
 
 
 def test_xla_auto_never_guesses(cache):
     with pytest.raises(ValueError, match="no XLA measurement"):
-        training.resolve_xla("auto", "unmeasured")
+        xla.resolve("auto", "unmeasured")
 
 
 def test_xla_auto_picks_off_when_off_is_faster(cache):
-    on, _ = training.resolve_xla("auto", "chy", measure=lambda: {"xla_on": 0.09, "xla_off": 0.05})
+    on, _ = xla.resolve("auto", "chy", measure=lambda: {"xla_on": 0.09, "xla_off": 0.05})
     assert on is False
 
 
 def test_user_measurement_wins_over_shipped_table(cache):
-    device = training.device_kind()
-    training.record_xla("chz", device, True, {}, path=cache / "shipped.json")
-    assert training.resolve_xla("auto", "chz")[0] is True
-    training.record_xla("chz", device, False, {})
-    assert training.resolve_xla("auto", "chz")[0] is False
+    device = xla.device_kind()
+    xla.record("chz", device, True, {}, path=cache / "shipped.json")
+    assert xla.resolve("auto", "chz")[0] is True
+    xla.record("chz", device, False, {})
+    assert xla.resolve("auto", "chz")[0] is False
 
 
 class NoJit(keras.layers.Layer):
@@ -158,3 +158,19 @@ def test_quick_preset_and_overrides():
     cfg = cli.apply_overrides(Config(), parser.parse_args(["--quick", "--epochs", "2"]))
     assert cfg.epochs == 2 and cfg.train_size == Config().quick().train_size
     assert cli.apply_overrides(Config(), parser.parse_args([])) == Config()
+
+
+def test_xla_knows_what_a_strategy_cannot_compile_on_cpu(cache):
+    """Several replicas on CPU devices: `auto` is off whatever the record says, `on` is a usage error."""
+    device = xla.device_kind()
+    xla.record("chs", device, True, {})
+    assert xla.resolve("auto", "chs")[0] is True
+    assert xla.resolve("auto", "chs", strategy="mirrored", replicas=1)[0] is True
+    if device != "cpu":
+        pytest.skip("the collectives limit is a CPU one")
+    for strategy, replicas in (("multiworker", 1), ("multiworker", 2), ("mirrored", 2)):
+        on, why = xla.resolve("auto", "chs", strategy=strategy, replicas=replicas)
+        assert on is False and "all-reduce" in why
+        with pytest.raises(cli.UsageError, match="--xla on cannot run with --strategy"):
+            xla.resolve("on", "chs", strategy=strategy, replicas=replicas)
+        assert xla.resolve("off", "chs", strategy=strategy, replicas=replicas)[0] is False

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasbook.bench.common import measure_modes, median_time, record_decision, step_part, step_rows
+from kerasbook.bench.common import record_decision, step_part, step_rows
+from kerasbook.xla import measure_modes, median_time
+from kerasbook import xla
 
 CHAPTER_MODULE = "kerasbook.chapters.ch01_foundations"
 BAR = {"metric": "test_accuracy", "at_least": 0.95, "wall_s_at_most": 5 * 60}
@@ -72,11 +74,10 @@ def step_times(steps, quick=False):
 
 
 def run(steps, quick, ship=False):
-    from kerasbook import training
     from kerasbook.chapters import ch01_foundations as ch
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     print("measuring least squares and k-NN against scikit-learn ...", flush=True)

@@ -12,6 +12,7 @@ handwritten digits (360 held-out images), within 3 minutes of wall time.
 from __future__ import annotations
 
 import time
+from kerasbook import xla
 
 CHAPTER_MODULE = "kerasbook.chapters.ch02_ann"
 BAR = {"metric": "test_accuracy", "at_least": 0.95, "wall_s_at_most": 3 * 60}
@@ -49,7 +50,8 @@ def bench_sine(steps=2000, repeats=3):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.bench.common import step_part
+    from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch02_ann as ch
 
     cfg = ch.Config()
@@ -58,12 +60,11 @@ def step_times(steps, quick=False):
 
 
 def run(steps, quick, ship=False):
-    from kerasbook import training
     from kerasbook.bench.common import record_decision
     from kerasbook.chapters import ch02_ann as ch
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     print("measuring the hand-written sine-fit update ...", flush=True)

@@ -15,7 +15,9 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from kerasbook.bench.common import measure_modes, record_decision, step_part, step_rows
+from kerasbook.bench.common import record_decision, step_part, step_rows
+from kerasbook.xla import measure_modes
+from kerasbook import xla
 
 CHAPTER_MODULE = "kerasbook.chapters.ch03_cnn"
 BAR = {"metric": "test_accuracy", "at_least": 0.90, "wall_s_at_most": 12 * 60}
@@ -52,11 +54,10 @@ def step_times(steps, quick=False):
 
 
 def run(steps, quick, ship=False):
-    from kerasbook import training
     from kerasbook.chapters import ch03_cnn as ch
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     print("measuring padding modes and shape drawing ...", flush=True)

@@ -20,7 +20,9 @@ import time
 
 import numpy as np
 
-from kerasbook.bench.common import measure_modes, record_decision, step_part, step_rows
+from kerasbook.bench.common import record_decision, step_part, step_rows
+from kerasbook.xla import measure_modes
+from kerasbook import xla
 
 CHAPTER_MODULE = "kerasbook.chapters.ch04_resnet"
 BAR = {"metric": "test_accuracy", "at_least": 0.95, "wall_s_at_most": 12 * 60}
@@ -68,11 +70,10 @@ def step_times(steps, quick=False):
 
 
 def run(steps, quick, ship=False):
-    from kerasbook import training
     from kerasbook.chapters import ch04_resnet as ch
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     steps_by_mode = step_times(steps, quick)[0]["measured"]
     record_decision(report, ch.CHAPTER, steps_by_mode, ship)

@@ -12,6 +12,8 @@ naive persistence's, within 12 minutes of wall time.
 
 from __future__ import annotations
 
+from kerasbook import xla
+
 CHAPTER_MODULE = "kerasbook.chapters.ch05_rnn"
 BAR = {"metric": "rnn_vs_persistence_mae", "at_most": 0.9, "wall_s_at_most": 12 * 60}
 
@@ -33,12 +35,13 @@ def keras_cell_steps(cfg, steps):
         training.compile_model(model, optimizer=keras.optimizers.Adam(1e-3), loss="mse", metrics=[], jit_compile=jit)
         return model
 
-    return training.time_train_steps(make, x, y, steps=steps)
+    return xla.time_train_steps(make, x, y, steps=steps)
 
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.bench.common import step_part
+    from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch05_rnn as ch
 
     cfg = ch.Config()
@@ -47,12 +50,11 @@ def step_times(steps, quick=False):
 
 
 def run(steps, quick, ship=False):
-    from kerasbook import training
     from kerasbook.bench.common import record_decision
     from kerasbook.chapters import ch05_rnn as ch
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     print("the same with keras.layers.SimpleRNN ...", flush=True)

@@ -12,6 +12,8 @@ mean boundary IoU at least 0.05 lower.
 
 from __future__ import annotations
 
+from kerasbook import xla
+
 CHAPTER_MODULE = "kerasbook.chapters.ch09_unet"
 BAR = {"checks": [{"metric": "unet_mean_iou", "at_least": 0.90}, {"metric": "boundary_iou_gap", "at_least": 0.05}],
        "wall_s_at_most": 12 * 60}
@@ -19,7 +21,8 @@ BAR = {"checks": [{"metric": "unet_mean_iou", "at_least": 0.90}, {"metric": "bou
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.bench.common import step_part
+    from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch09_unet as ch
 
     cfg = ch.Config()
@@ -32,13 +35,12 @@ def run(steps, quick, ship=False):
 
     import numpy as np
 
-    from kerasbook import training
     from kerasbook.bench.common import record_decision
     from kerasbook.chapters import ch09_unet as ch
     from kerasbook.layers.segmentation import scores
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     rng = np.random.default_rng(0)

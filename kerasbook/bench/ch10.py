@@ -13,6 +13,8 @@ training with a ROC AUC of at least 0.95.
 
 from __future__ import annotations
 
+from kerasbook import xla
+
 CHAPTER_MODULE = "kerasbook.chapters.ch10_autoencoder"
 BAR = {"checks": [{"metric": "denoise_gain_db", "at_least": 6.0}, {"metric": "anomaly_auc", "at_least": 0.95}],
        "wall_s_at_most": 12 * 60}
@@ -23,7 +25,7 @@ def vae_steps(cfg, steps):
     import keras
     import numpy as np
 
-    from kerasbook.bench.common import median_time
+    from kerasbook.xla import median_time
     from kerasbook.chapters import ch10_autoencoder as ch
 
     x = np.random.default_rng(0).random((cfg.batch_size, *ch.SHAPE)).astype("float32")
@@ -38,7 +40,8 @@ def vae_steps(cfg, steps):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.bench.common import step_part
+    from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch10_autoencoder as ch
 
     cfg = ch.Config()
@@ -47,12 +50,11 @@ def step_times(steps, quick=False):
 
 
 def run(steps, quick, ship=False):
-    from kerasbook import training
     from kerasbook.bench.common import record_decision
     from kerasbook.chapters import ch10_autoencoder as ch
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     print("measuring the VAE's train_step ...", flush=True)

@@ -14,6 +14,8 @@ class of at least 90 % of them.
 
 from __future__ import annotations
 
+from kerasbook import xla
+
 CHAPTER_MODULE = "kerasbook.chapters.ch11_colorization"
 BAR = {"checks": [{"metric": "fusion_error_reduction", "at_least": 0.30}, {"metric": "scene_accuracy", "at_least": 0.90}],
        "wall_s_at_most": 12 * 60}
@@ -21,7 +23,8 @@ BAR = {"checks": [{"metric": "fusion_error_reduction", "at_least": 0.30}, {"metr
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.bench.common import step_part
+    from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch11_colorization as ch
 
     cfg = ch.Config()
@@ -35,12 +38,12 @@ def run(steps, quick, ship=False):
     import keras
     import numpy as np
 
-    from kerasbook import colour, training
+    from kerasbook import colour
     from kerasbook.bench.common import record_decision
     from kerasbook.chapters import ch11_colorization as ch
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     images = np.random.default_rng(0).integers(0, 256, (1_000, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)

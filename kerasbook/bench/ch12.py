@@ -17,6 +17,8 @@ sentences it beats the plain seq2seq by at least 20 BLEU points.
 
 from __future__ import annotations
 
+from kerasbook import xla
+
 CHAPTER_MODULE = "kerasbook.chapters.ch12_attention"
 BAR = {"checks": [{"metric": "best_bleu", "at_least": 90.0}, {"metric": "longest_bucket_gain", "at_least": 20.0}],
        "wall_s_at_most": 12 * 60}
@@ -24,7 +26,8 @@ BAR = {"checks": [{"metric": "best_bleu", "at_least": 90.0}, {"metric": "longest
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.bench.common import step_part
+    from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch12_attention as ch
 
     cfg = ch.Config()
@@ -36,13 +39,12 @@ def run(steps, quick, ship=False):
     import keras
 
     from kerasbook import seq2seq as s2s
-    from kerasbook import training
     from kerasbook.bench.common import decoding_speeds, record_decision
     from kerasbook.chapters import ch12_attention as ch
     from kerasbook.data import enko
 
     cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": training.device_kind(), "batch_size": cfg.batch_size}
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
     print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
     record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
     pairs = enko.draw_split(0, "bench", 256)

@@ -25,6 +25,8 @@ accuracy points at the small-label point.
 
 from __future__ import annotations
 
+from kerasbook import xla
+
 CHAPTER_MODULE = "kerasbook.chapters.ch13_transformer"
 BAR = {"checks": [{"metric": "bleu_gain_over_rnn", "at_least": 0.0}, {"metric": "pretraining_gain", "at_least": 0.10}],
        "wall_s_at_most": 12 * 60}
@@ -39,7 +41,8 @@ def step_times(steps, quick=False):
     The translator's decision is the chapter's; the others are recorded as `ch13_transformer.PART`.
     Each part's compile time is spread over the steps of its default run.
     """
-    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.bench.common import step_part
+    from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch13_transformer as ch
 
     cfg = ch.Config()
@@ -56,13 +59,12 @@ def run(steps, quick, ship=False):
     import keras
 
     from kerasbook import seq2seq as s2s
-    from kerasbook import training
     from kerasbook.bench.common import decoding_speeds, record_part
     from kerasbook.chapters import ch13_transformer as ch
     from kerasbook.data import enko
 
     cfg = ch.Config()
-    device = training.device_kind()
+    device = xla.device_kind()
     report = {"chapter": ch.CHAPTER, "device": device, "batch_size": cfg.batch_size}
     print(f"measuring the training steps of the {', '.join(ch.PARTS)} (XLA on and off) on {device} ...", flush=True)
     report["parts"] = {part: record_part(p, device, ship) for part, p in zip(ch.PARTS, step_times(steps, quick))}
@@ -72,7 +74,7 @@ def run(steps, quick, ship=False):
                                     cfg.max_target)
     keras.utils.set_random_seed(0)
     model = ch.build_translator("ours", cfg, src.vocabulary_size(), tgt.vocabulary_size())
-    translator = ch.Translator(model, src.get_vocabulary(), tgt.get_vocabulary(), cfg.max_source, cfg.max_target)
+    translator = ch.make_translator(model, src.get_vocabulary(), tgt.get_vocabulary(), cfg.max_source, cfg.max_target)
     report.update(decoding_speeds(translator, [p["en"] for p in pairs], cfg.beam_width, cfg.length_alpha))
     return report
 

@@ -16,6 +16,8 @@ up-sampling by at least 1 dB of PSNR on the three held-out photos.
 
 from __future__ import annotations
 
+from kerasbook import xla
+
 CHAPTER_MODULE = "kerasbook.chapters.ch14_gan"
 BAR = {"checks": [{"metric": "confident_share", "at_least": 0.90}, {"metric": "min_class_share", "at_least": 0.05},
                   {"metric": "max_class_share", "at_most": 0.15}, {"metric": "srresnet_gain_db", "at_least": 1.0}],
@@ -25,7 +27,8 @@ BAR = {"checks": [{"metric": "confident_share", "at_least": 0.90}, {"metric": "m
 def step_times(steps, quick=False):
     """The DCGAN's `train_step` (the chapter's decision) and the SRResNet's step (`ch14_gan.srgan`, its
     compile time spread over its default run), timed with XLA on and off (`common.step_part`s)."""
-    from kerasbook.bench.common import measure_modes, step_part
+    from kerasbook.bench.common import step_part
+    from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch14_gan as ch
 
     cfg = ch.Config()
@@ -38,12 +41,11 @@ def step_times(steps, quick=False):
 
 
 def run(steps, quick, ship=False):
-    from kerasbook import training
     from kerasbook.bench.common import record_decision, record_part
     from kerasbook.chapters import ch14_gan as ch
 
     cfg = ch.Config()
-    device = training.device_kind()
+    device = xla.device_kind()
     report = {"chapter": ch.CHAPTER, "device": device, "batch_size": cfg.batch_size}
     print(f"measuring the DCGAN's train_step and the SRResNet's training step (XLA on and off) on {device} ...",
           flush=True)

@@ -1,4 +1,6 @@
-"""Pieces every chapter benchmark shares: timing, the XLA decision, the bar run."""
+"""Pieces every chapter benchmark shares: the timed parts, their report rows, the bar run.
+
+Timing a step and recording the XLA decision live in `kerasbook.xla`."""
 
 from __future__ import annotations
 
@@ -11,84 +13,27 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-
-def median_time(fn, repeats):
-    """Median seconds of `fn()` over `repeats` calls, after one warm-up call."""
-    fn()  # warm-up (tracing / compilation)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+from kerasbook import xla
 
 
 def step_part(key: str, model: str, measured: dict, run_steps: int | None = None) -> dict:
     """One timed model of a chapter: what `step_times(steps, quick)` of a chapter benchmark lists.
 
     `key` is the name its XLA decision is recorded under (`ch13_transformer.bert`), `model` a short label
-    for the table, `measured` what `training.time_train_steps` returns, and `run_steps` the steps of a
+    for the table, `measured` what `xla.time_train_steps` returns, and `run_steps` the steps of a
     default run that XLA's compile time is spread over (None: the faster step wins, see `decide`).
     """
     return {"key": key, "model": model, "measured": measured, "run_steps": run_steps}
 
 
-def measure_modes(measure) -> dict:
-    """`measure(modes)` with XLA on, then off, merged: what `training.time_train_steps` returns.
-
-    A step XLA cannot compile on this device is a result, not a crash: its entry has an infinite step
-    time and the reason under "error" (and `decide` turns XLA off). A step that fails without XLA too
-    still raises.
-    """
-    out = {}
-    try:
-        out.update(measure((True,)))
-    except Exception as err:  # noqa: BLE001 - which op lacks an XLA kernel differs by device
-        out[True] = {"compile_s": float("nan"), "step_s": float("inf"), "samples_per_s": 0.0,
-                     "error": f"XLA cannot compile this step here ({type(err).__name__})"}
-    out.update(measure((False,)))
-    return out
-
-
-def decide(key: str, device: str, measured: dict, run_steps: int | None = None, ship: bool = False) -> bool:
-    """Record the XLA decision for `key` on `device`; returns it (`True` = XLA on).
-
-    Without `run_steps` the faster median step wins. With it, each mode's first step (tracing,
-    compiling) is spread over a default run's `run_steps` steps and XLA must win by
-    `training.XLA_MARGIN`. A step XLA could not compile here means off. The decision goes to the
-    user's cache, and with `ship` also to the table shipped with the package.
-    """
-    from kerasbook import training
-
-    on, off = measured[True], measured[False]
-    if "error" in on:
-        jit = False
-    elif run_steps is None:
-        jit = on["step_s"] < off["step_s"]
-    else:
-        per_step = training.seconds_per_step(measured, run_steps)
-        jit = per_step["xla_on"] < per_step["xla_off"]
-    record = {"step_s_xla_on": None if "error" in on else on["step_s"], "step_s_xla_off": off["step_s"]}
-    if run_steps is not None:
-        record.update(compile_s_xla_on=None if "error" in on else on["compile_s"], run_steps=run_steps)
-    if "error" in on:
-        record["xla_on_error"] = on["error"]
-    training.record_xla(key, device, jit, record)
-    if ship:
-        training.record_xla(key, device, jit, record, path=training.SHIPPED_DECISIONS)
-    return jit
-
-
 def record_decision(report, chapter, steps_by_mode, ship=False):
     """Store the measured XLA on/off step times in `report` and the decision table.
 
-    `steps_by_mode` is what `training.time_train_steps` returns; the faster
+    `steps_by_mode` is what `xla.time_train_steps` returns; the faster
     step wins (see `decide`). Returns the faster mode (`True` = XLA on).
     """
     report["train_step"] = {("xla_on" if k else "xla_off"): v for k, v in steps_by_mode.items()}
-    jit = decide(chapter, report["device"], steps_by_mode, ship=ship)
+    jit = xla.decide(chapter, report["device"], steps_by_mode, ship=ship)
     report["resolved_xla_auto"] = "on" if jit else "off"
     return jit
 
@@ -96,7 +41,7 @@ def record_decision(report, chapter, steps_by_mode, ship=False):
 def record_part(part: dict, device: str, ship=False) -> dict:
     """Record the decision of a `step_part` whose compile time counts (`run_steps`), as a report entry."""
     measured = part["measured"]
-    jit = decide(part["key"], device, measured, part["run_steps"], ship)
+    jit = xla.decide(part["key"], device, measured, part["run_steps"], ship)
     return {"device": device, "run_steps": part["run_steps"], "resolved_xla_auto": "on" if jit else "off",
             "train_step": {("xla_on" if k else "xla_off"): v for k, v in measured.items()}}
 

@@ -19,6 +19,7 @@ import time
 import traceback
 
 from kerasbook.bench import common
+from kerasbook import xla
 
 COLUMNS = ("chapter", "model", "device", "XLA on", "XLA off", "speed-up", "decision")
 # Timed steps per mode with --quick. Most of the time goes to compiling and tracing, not to these steps:
@@ -34,7 +35,7 @@ def measure(chapter: str, steps: int, quick: bool) -> list[dict]:
 
 def part_row(chapter: str, part: dict, device: str, ship: bool) -> dict:
     """Record one model's decision and describe it as a row of the table (a dict, also the JSON)."""
-    jit = common.decide(part["key"], device, part["measured"], part["run_steps"], ship)
+    jit = xla.decide(part["key"], device, part["measured"], part["run_steps"], ship)
     on, off = part["measured"][True], part["measured"][False]
     failed = "error" in on
     row = {"bench": chapter, "chapter": part["key"], "model": part["model"], "device": device,
@@ -78,9 +79,8 @@ def table(rows: list[dict]) -> str:
 
 def run_all(chapters: list[str], steps: int, quick: bool, ship: bool = False) -> dict:
     """Measure and record every chapter in `chapters`, one progress line each; the report of `all`."""
-    from kerasbook import training
 
-    device = training.device_kind()
+    device = xla.device_kind()
     rows, walls = [], {}
     start_all = time.perf_counter()
     print(f"timing {steps} training steps per mode of {len(chapters)} chapters on {device} ...", flush=True)

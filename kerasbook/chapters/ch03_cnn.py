@@ -42,6 +42,7 @@ import numpy as np
 from kerasbook import cli
 from kerasbook.data import DatasetSpec, register
 from kerasbook.data import shapes
+from kerasbook import xla
 
 CHAPTER = "ch03_cnn"
 PROG = "python -m kerasbook.chapters.ch03_cnn"
@@ -226,10 +227,9 @@ def compile_classifier(model, learning_rate, steps, jit_compile, warmup_fraction
 
 
 def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, False), seed=0):
-    """Seconds per training step with XLA on and off (see `training.time_train_steps`)."""
+    """Seconds per training step with XLA on and off (see `xla.time_train_steps`)."""
     import keras
 
-    from kerasbook import training
 
     batch_size = batch_size or cfg.batch_size
     rng = np.random.default_rng(seed)
@@ -242,7 +242,7 @@ def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, Fals
         compile_classifier(model, cfg.learning_rate, 100, jit)
         return model
 
-    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
+    return xla.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
 def diagram_models():

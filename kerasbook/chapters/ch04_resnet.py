@@ -38,6 +38,7 @@ import numpy as np
 
 from kerasbook import cli
 from kerasbook.data import DatasetSpec, register
+from kerasbook import xla
 
 CHAPTER = "ch04_resnet"
 PROG = "python -m kerasbook.chapters.ch04_resnet"
@@ -360,10 +361,9 @@ def compile_resnet(model, cfg: Config, steps_per_epoch: int, jit_compile: bool):
 
 
 def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, False), seed=0):
-    """Seconds per ResNet training step with XLA on and off (see `training.time_train_steps`)."""
+    """Seconds per ResNet training step with XLA on and off (see `xla.time_train_steps`)."""
     import keras
 
-    from kerasbook import training
 
     batch_size = batch_size or cfg.batch_size
     rng = np.random.default_rng(seed)
@@ -376,7 +376,7 @@ def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, Fals
         compile_resnet(model, cfg, steps_per_epoch=100, jit_compile=jit)
         return model
 
-    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
+    return xla.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
 def diagram_models() -> dict:

@@ -40,6 +40,7 @@ import numpy as np
 
 from kerasbook import cli, forecast
 from kerasbook.data import series as sr
+from kerasbook import xla
 
 CHAPTER = "ch05_rnn"
 PROG = "python -m kerasbook.chapters.ch05_rnn"
@@ -72,7 +73,7 @@ class Config:
 
 
 def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
-    """Seconds per training step of the forecaster with XLA on and off (see `training.time_train_steps`)."""
+    """Seconds per training step of the forecaster with XLA on and off (see `xla.time_train_steps`)."""
     import keras
 
     from kerasbook import training
@@ -89,7 +90,7 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
                                metrics=[], jit_compile=jit)
         return model
 
-    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
+    return xla.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
 # --8<-- [start:shapes]

@@ -41,6 +41,7 @@ import numpy as np
 
 from kerasbook import cli, forecast
 from kerasbook.data import series as sr
+from kerasbook import xla
 
 CHAPTER = "ch06_lstm"
 PROG = "python -m kerasbook.chapters.ch06_lstm"
@@ -131,7 +132,7 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
                                loss="mse", metrics=[], jit_compile=jit)
         return model
 
-    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
+    return xla.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
 def train_adding(kind, cfg: Config, data, run, out, verbose):

@@ -35,6 +35,7 @@ import numpy as np
 from kerasbook import cli
 from kerasbook.data import DatasetSpec, cached_or_downloaded, register
 from kerasbook.data import captcha as cap
+from kerasbook import xla
 
 CHAPTER = "ch07_crnn"
 PROG = "python -m kerasbook.chapters.ch07_crnn"
@@ -103,7 +104,7 @@ SPEC = register(DatasetSpec(
 def builtin_builder(cfg: Config, seed: int):
     """The TFDS builder of `datasets/captcha_synth` for this run's sizes and seed."""
     from kerasbook.datasets.captcha_synth.captcha_synth_dataset_builder import Builder, CaptchaConfig
-    from kerasbook.training import cache_dir
+    from kerasbook.paths import cache_dir
 
     config = CaptchaConfig.make(cfg.train_size, cfg.val_size, cfg.test_size, seed)
     if config.name in Builder.builder_configs:
@@ -227,7 +228,6 @@ def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, Fals
     """
     import keras
 
-    from kerasbook import training
 
     batch_size = batch_size or cfg.batch_size
     rng = np.random.default_rng(seed)
@@ -240,7 +240,7 @@ def measure_step_times(cfg: Config, batch_size=None, steps=10, modes=(True, Fals
         compile_crnn(model, cfg, steps_per_epoch=100, jit_compile=jit)
         return model
 
-    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
+    return xla.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
 def profile_step(cfg: Config, batch_size=None, repeats=10, jit=False, seed=0):
@@ -258,7 +258,7 @@ def profile_step(cfg: Config, batch_size=None, repeats=10, jit=False, seed=0):
     import keras
     import tensorflow as tf
 
-    from kerasbook.bench.common import median_time
+    from kerasbook.xla import median_time
     from kerasbook.layers.ctc import ctc_loss
 
     batch_size = batch_size or cfg.batch_size

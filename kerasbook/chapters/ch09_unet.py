@@ -42,6 +42,7 @@ import numpy as np
 from kerasbook import cli
 from kerasbook.data import DatasetSpec, register, tfds_data_dir, tfds_prepared
 from kerasbook.data import segshapes as sg
+from kerasbook import xla
 
 CHAPTER = "ch09_unet"
 PROG = "python -m kerasbook.chapters.ch09_unet"
@@ -192,7 +193,6 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
     """Seconds per training step of the U-Net with XLA on and off."""
     import keras
 
-    from kerasbook import training
 
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 256, (cfg.batch_size, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)
@@ -204,7 +204,7 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
         compile_segmenter(model, cfg, len(sg.CLASSES), 100, jit, dice=cfg.dice)
         return model
 
-    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
+    return xla.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
 def diagram_models():

@@ -36,6 +36,7 @@ import numpy as np
 
 from kerasbook import cli
 from kerasbook.data import digits as dg
+from kerasbook import xla
 
 CHAPTER = "ch10_autoencoder"
 PROG = "python -m kerasbook.chapters.ch10_autoencoder"
@@ -211,7 +212,7 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
                                jit_compile=jit)
         return model
 
-    return training.time_train_steps(make, x, x, steps=steps, modes=modes)
+    return xla.time_train_steps(make, x, x, steps=steps, modes=modes)
 
 
 def diagram_models():

@@ -45,6 +45,7 @@ import numpy as np
 from kerasbook import cli
 from kerasbook.data import DatasetSpec, register, tfds_data_dir, tfds_prepared
 from kerasbook.data import colorscenes as cs
+from kerasbook import xla
 
 CHAPTER = "ch11_colorization"
 PROG = "python -m kerasbook.chapters.ch11_colorization"
@@ -253,7 +254,6 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
     """Seconds per training step of the fusion colouriser with XLA on and off."""
     import keras
 
-    from kerasbook import training
 
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 100, (cfg.batch_size, cfg.image_size, cfg.image_size, 1)).astype("float32")
@@ -266,7 +266,7 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
         compile_colorizer(model, cfg, 100, jit)
         return model
 
-    return training.time_train_steps(make, x, y, steps=steps, modes=modes)
+    return xla.time_train_steps(make, x, y, steps=steps, modes=modes)
 
 
 def diagram_models():

@@ -47,6 +47,7 @@ import numpy as np
 
 from kerasbook import cli
 from kerasbook.data import DatasetSpec, cached_or_downloaded, register
+from kerasbook import xla
 
 CHAPTER = "ch12_attention"
 PROG = "python -m kerasbook.chapters.ch12_attention"
@@ -184,7 +185,6 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
     import keras
 
     from kerasbook import seq2seq as s2s
-    from kerasbook import training
 
     def make(jit):
         keras.utils.set_random_seed(seed)
@@ -199,7 +199,7 @@ def measure_step_times(cfg: Config, steps=10, modes=(True, False), seed=0):
         source, target = lengths[jit]
         x = rng.integers(2, 200, (cfg.batch_size, source)).astype("int32")
         din, y = (rng.integers(2, 300, (cfg.batch_size, target)).astype("int32") for _ in range(2))
-        out.update(training.time_train_steps(make, [x, din], y, steps=steps, modes=(jit,)))
+        out.update(xla.time_train_steps(make, [x, din], y, steps=steps, modes=(jit,)))
         out[jit]["lengths"] = [source, target]
     return out
 

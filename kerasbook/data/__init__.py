@@ -126,7 +126,7 @@ def generated_splits(builder_cls, config, splits=("train", "validation", "test")
     import numpy as np
     import tensorflow_datasets as tfds
 
-    from kerasbook.training import cache_dir
+    from kerasbook.paths import cache_dir
 
     if config.name in builder_cls.builder_configs:
         config = config.name

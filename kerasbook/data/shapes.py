@@ -243,7 +243,7 @@ def builtin_builder(train_size: int, val_size: int, test_size: int, seed: int = 
     from kerasbook.datasets.shapes32.shapes32_dataset_builder import Builder, ShapesConfig
 
     if data_dir is None:
-        from kerasbook.training import cache_dir
+        from kerasbook.paths import cache_dir
 
         data_dir = cache_dir() / "tfds"
     config = ShapesConfig.make(train_size, val_size, test_size, seed, task)

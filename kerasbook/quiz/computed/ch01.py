@@ -1,4 +1,4 @@
-"""Chapter 1 answers, computed from `kerasbook.chapters.ch01_foundations`.
+"""Chapter 1 answers, computed from `kerasbook.chapters.ch01_foundations.methods` and `kerasbook.metrics`.
 
 Keras is imported inside the functions, so listing the banks never pays for it.
 """
@@ -13,9 +13,9 @@ from kerasbook.quiz.compute import computed
 
 
 def _chapter():
-    from kerasbook.chapters import ch01_foundations
+    from kerasbook.chapters.ch01_foundations import methods
 
-    return ch01_foundations
+    return methods
 
 
 def _number_spellings(value: float) -> list[str]:
@@ -32,8 +32,10 @@ def _models():
 
 @computed("ch01.metric")
 def metric(question, name: str, y_true, y_pred):
-    """MAE, MSE, RMSE or R² of `y_pred` against `y_true`, from the chapter's functions."""
-    return getattr(_chapter(), name)(np.asarray(y_true, float), np.asarray(y_pred, float))
+    """MAE, MSE, RMSE or R² of `y_pred` against `y_true`, from the functions the chapter reports them with."""
+    from kerasbook import metrics
+
+    return getattr(metrics, name)(np.asarray(y_true, float), np.asarray(y_pred, float))
 
 
 def _softmax(scores):

@@ -1,4 +1,5 @@
-"""Chapter 14 answers, computed from `kerasbook.chapters.ch14_gan`, `kerasbook.layers.gan` and `kerasbook.metrics`.
+"""Chapter 14 answers, computed from `kerasbook.chapters.ch14_gan` (its `config`, `dcgan`, `dead_units` and
+`super_resolution` modules), `kerasbook.layers.gan` and `kerasbook.metrics`.
 
 Every number here comes out of the chapter's real code: shapes and parameter
 counts of the DCGAN's generator and discriminator and of the SRResNet (built,
@@ -48,14 +49,14 @@ def _logit(p: float) -> float:
 
 @functools.cache
 def _generator(latent_dim: int, widths: tuple):
-    from kerasbook.chapters.ch14_gan import build_generator
+    from kerasbook.chapters.ch14_gan.dcgan import build_generator
 
     return build_generator(latent_dim, widths)
 
 
 @functools.cache
 def _discriminator(widths: tuple, activation: str = "leaky_relu"):
-    from kerasbook.chapters.ch14_gan import build_discriminator
+    from kerasbook.chapters.ch14_gan.dcgan import build_discriminator
 
     return build_discriminator(widths, activation)
 
@@ -152,7 +153,9 @@ def prelu_params(question, shape, shared_axes=None):
 def dead_share(question, biases, activation: str = "relu"):
     """The share `dead_units` reports for the first hidden layer of a `build_discriminator` whose kernels are
     all zero and whose first convolution has the given biases: each unit's input is its channel's bias."""
-    from kerasbook.chapters.ch14_gan import SIDE, build_discriminator, dead_units
+    from kerasbook.chapters.ch14_gan.config import SIDE
+    from kerasbook.chapters.ch14_gan.dcgan import build_discriminator
+    from kerasbook.chapters.ch14_gan.dead_units import dead_units
 
     model = build_discriminator((8, 8, len(biases)), activation)
     for layer in model.layers:
@@ -338,7 +341,7 @@ def frechet(question, mean_a, std_a, mean_b, std_b):
 @computed("ch14.gan_pixel")
 def gan_pixel(question, value: int):
     """What `to_gan_pixels` makes of a digit pixel of `value` (0-255)."""
-    from kerasbook.chapters.ch14_gan import to_gan_pixels
+    from kerasbook.chapters.ch14_gan.dcgan import to_gan_pixels
 
     x = to_gan_pixels(np.full((1, 28, 28, 1), value, "uint8"))
     return _answer(question, round(float(x[0, 14, 14, 0]), 6))
@@ -348,7 +351,7 @@ def gan_pixel(question, value: int):
 def nearest(question, fake, train, part: str = "median"):
     """`nearest_training_distance` of tiny "images" (lists of pixels): the median or the smallest MSE from each
     generated image to its nearest training image."""
-    from kerasbook.chapters.ch14_gan import nearest_training_distance
+    from kerasbook.chapters.ch14_gan.dcgan import nearest_training_distance
 
     f = np.array(fake, "float64")[:, :, None, None]
     t = np.array(train, "float64")[:, :, None, None]
@@ -358,7 +361,7 @@ def nearest(question, fake, train, part: str = "median"):
 @computed("ch14.downscale_shape")
 def downscale_shape(question, size: int, scale: int = 4):
     """Shape of what `downscale` makes of one `size` x `size` RGB patch (batch axis left out)."""
-    from kerasbook.chapters.ch14_gan import downscale
+    from kerasbook.chapters.ch14_gan.super_resolution import downscale
 
     return _shape_spellings(downscale(np.zeros((1, size, size, 3), "float32"), scale).shape[1:])
 
@@ -375,7 +378,7 @@ def mixture_part(question, z0: float, modes: int = 50):
 @computed("ch14.config")
 def config(question, field: str, preset: str = "default"):
     """A setting of chapter 14's `Config` (the default run, `quick` or `mnist`)."""
-    from kerasbook.chapters.ch14_gan import Config
+    from kerasbook.chapters.ch14_gan.config import Config
 
     cfg = Config()
     cfg = {"default": cfg, "quick": cfg.quick(), "mnist": cfg.mnist()}[preset]
@@ -386,7 +389,7 @@ def config(question, field: str, preset: str = "default"):
 
 @functools.cache
 def _srresnet(filters: int, blocks: int, scale: int):
-    from kerasbook.chapters.ch14_gan import build_srresnet
+    from kerasbook.chapters.ch14_gan.super_resolution import build_srresnet
 
     return build_srresnet(filters, blocks, scale)
 
