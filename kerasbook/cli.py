@@ -157,17 +157,6 @@ def require_model_and_images(model: str, images, train_command: str):
         raise UsageError(f"image file not found: {missing[0]}")
 
 
-def load_model(path: str, chapter: str):
-    """`keras.models.load_model(path)`, or a usage error naming the chapter whose run should have written it."""
-    import keras
-
-    try:
-        return keras.models.load_model(path)
-    except Exception as err:  # noqa: BLE001 - any load failure is the same bad input
-        raise UsageError(f"cannot load {path} as a Keras model ({err.__class__.__name__}); pass a model.keras "
-                         f"from a {chapter} run") from None
-
-
 def train_or_predict(argv, train, predict, prog, command: str = "predict"):
     """`main` of a chapter with a predicting subcommand: `[train] ARGS` trains, `COMMAND ARGS` predicts.
 
@@ -179,6 +168,20 @@ def train_or_predict(argv, train, predict, prog, command: str = "predict"):
     if argv and argv[0] == "train":
         argv = argv[1:]
     return run_main(train, argv, prog)
+
+
+def chapter_main(argv, train, prog, **commands):
+    """What a chapter's `main(argv=None)` returns: its run, or the subcommand `argv` starts with.
+
+    `argv` is the command line after the program name (`sys.argv[1:]` when None). Without `commands`,
+    all of it goes to `train`. With them (`predict=_predict`, `translate=...`), `NAME ARGS` runs
+    `commands[NAME](ARGS)` as `PROG NAME`, and `[train] ARGS` trains (see `train_or_predict`).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not commands:
+        return run_main(train, argv, prog)
+    name = argv[0] if argv and argv[0] in commands else next(iter(commands))
+    return train_or_predict(argv, train, commands[name], prog, command=name)
 
 
 _HELD: list = []       # [(factory, entered context)] a command keeps open until it returns (see `hold`)

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from kerasbook import cli
+from kerasbook.chapters import registry, resolve
 
 PROG = "python -m kerasbook.figures"
 MAX_DIAGRAM_BYTES = 250_000
@@ -39,22 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 class RunFailed(Exception):
     """A chapter run that drew the figures failed."""
-
-
-def chapter_modules() -> dict[str, str]:
-    """`{"ch07": "ch07_crnn", ...}` for every chapter module in the package."""
-    from kerasbook.chapters import registry
-
-    return registry()
-
-
-def resolve_chapter(text: str, known: dict[str, str]) -> str:
-    key = text.split("_")[0].lower()
-    if key.isdigit():
-        key = f"ch{int(key):02d}"
-    if key not in known:
-        raise cli.UsageError(f"no chapter {text!r}; choose from {', '.join(sorted(known))}")
-    return known[key]
 
 
 def graphviz_missing() -> str | None:
@@ -155,7 +140,7 @@ def make_figures(module_name: str, preset: str = "quick", diagrams: bool = True,
 
 
 def _main(argv):
-    known = chapter_modules()
+    known = registry()
     p = cli.OneLineParser(prog=PROG, description="Redraw the figures on the chapter pages from real runs.")
     p.add_argument("chapters", nargs="*", help=f"chapters to redraw (default: all): {', '.join(sorted(known))}")
     p.add_argument("--preset", choices=("quick", "default"), default="quick",
@@ -169,7 +154,7 @@ def _main(argv):
     p.add_argument("--docs", default=str(ROOT / "chapters"), help="the site's pages folder (default: chapters/)")
     p.add_argument("--quiet", action="store_true", help="no progress bars from the runs")
     args = p.parse_args(argv)
-    names = [resolve_chapter(c, known) for c in args.chapters] or [known[k] for k in sorted(known)]
+    names = [resolve(c, known) for c in args.chapters] or [known[k] for k in sorted(known)]
     if args.from_run and len(names) != 1:
         raise cli.UsageError("--from-run takes the figures of one run: name exactly one chapter")
     docs = Path(args.docs)

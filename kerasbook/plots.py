@@ -1,4 +1,4 @@
-"""Figures every chapter saves: training curves and image grids with captions."""
+"""Figures every chapter saves: training curves and image grids with captions, all written by `save_figure`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,21 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never needs a screen
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+
+def save_figure(fig, path, *, dpi: int, tight: bool = True, rect=None, **savefig) -> Path:
+    """Lay `fig` out, write it to `path` (making its folder) at `dpi` and close it; returns `path`.
+
+    `tight` runs `fig.tight_layout(rect=rect)` first; pass False for a figure laid out another way (a
+    colour bar beside its panels, `bbox_inches="tight"`). Other keywords go to `fig.savefig`.
+    """
+    if tight:
+        fig.tight_layout(rect=rect)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, **savefig)
+    plt.close(fig)
+    return path
 
 
 def plot_history(history: dict, path: Path, title: str = "") -> Path:
@@ -29,11 +44,7 @@ def plot_history(history: dict, path: Path, title: str = "") -> Path:
         ax.legend()
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def image_grid(images, captions, path: Path, wrong=None, cols: int = 4, title: str = "") -> Path:
@@ -50,11 +61,7 @@ def image_grid(images, captions, path: Path, wrong=None, cols: int = 4, title: s
         ax.set_title(captions[i], fontsize=9, color="crimson" if bad else "black", family="monospace")
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
 
 
 def korean_font():

@@ -88,7 +88,7 @@ class Run:
         if n < self.cfg.batch_size:
             raise cli.UsageError(f"only {n} {what}; lower --batch-size below that")
 
-    def dataset(self, train: int, validation: int, test: int, name: str | None = None, **extra) -> dict:
+    def dataset_entry(self, train: int, validation: int, test: int, name: str | None = None, **extra) -> dict:
         """The `dataset` entry of metrics.json: name, source and split sizes."""
         name = name or next(iter(self.sources))
         source = self.sources.get(name, self.source if len(self.sources) == 1 else None)

@@ -28,6 +28,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from kerasbook import cli
+
 START, END = "[start]", "[end]"
 KINDS = ("plain", "gru_additive", "lstm_general")
 
@@ -316,9 +318,12 @@ def greedy_decode(stepper, source_ids, start_id: int, end_id: int, max_len: int)
     return out, (np.stack(attn, 1) if attn else None)
 
 
-def bleu_by_length(references, hypotheses, lengths, buckets) -> list:
+LENGTH_BUCKETS = ((3, 8), (9, 14), (15, 20), (21, 99))      # source (English) tokens
+
+
+def bleu_by_length(references, hypotheses, lengths, buckets=LENGTH_BUCKETS) -> list:
     """Corpus BLEU of the sentences in each `(lo, hi)` band of `buckets` by source length `lengths`
-    (inclusive; None when a band is empty)."""
+    (inclusive; None when a band is empty). Chapters 12 and 13 score English length in `LENGTH_BUCKETS`."""
     out = []
     for lo, hi in buckets:
         idx = [i for i, n in enumerate(lengths) if lo <= n <= hi]
@@ -446,6 +451,18 @@ def beam_decode(stepper, source_ids, start_id: int, end_id: int, max_len: int, w
 def ids_to_text(ids, vocabulary) -> str:
     """Token ids back to a space-separated string, without padding and markers."""
     return " ".join(vocabulary[i] for i in ids if i != 0 and vocabulary[i] not in (START, END))
+
+
+def check_sentences(translator: Translator, sentences, listed_in: str):
+    """Stop with a `cli.UsageError` at the first sentence with a word `translator` does not know or more words
+    than it reads; `listed_in` says where its source vocabulary is written (for a `translate` command)."""
+    for s in sentences:
+        unknown = translator.unknown(s)
+        if unknown:
+            raise cli.UsageError(f"unknown word(s) {', '.join(repr(w) for w in unknown)} in {s!r}; the model knows "
+                                 f"{len(translator.source_vocab) - 2} English words, listed in {listed_in}")
+        if len(s.split()) > translator.max_source:
+            raise cli.UsageError(f"{s!r} has {len(s.split())} words; the model reads at most {translator.max_source}")
 
 
 # --8<-- [start:bleu]

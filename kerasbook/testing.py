@@ -1,13 +1,26 @@
-"""The one test every custom layer in kerasbook passes.
+"""Helpers the tests share, importable without pytest where they run a chapter.
 
-`check_layer` runs the checks a layer needs before a chapter can rely on it:
-its config round-trips, it works on symbolic and eager inputs with the same
-output shape, a model holding it saves to `.keras` and reloads with equal
-outputs, and one `fit` step moves its weights.
+- `check_layer`: the shared checks for a custom layer, before a chapter relies on
+  it: its config round-trips, it works on symbolic and eager inputs with the same
+  output shape, a model holding it saves to `.keras` and reloads with equal
+  outputs, and one `fit` step moves its weights.
+- `run_toy` and `toy_run_fixture`: one chapter run at toy size through its own
+  `main([...])`, with a small `Config` in place of the chapter's; `run_toy` needs
+  no pytest, so a plain script (say, one started in a subprocess) can use it too.
+- `run_artifacts`: the start of every toy-run test: exit code 0, the named files
+  written, `metrics.json` read back.
+- `usage_error`: a command stops with exit code 2 and a one-line message.
+- `reversal_task`, `train_reverser`, `check_reversal_decoding`,
+  `check_stepper_reproduces_model`: a toy translation task (write the source
+  backwards) and the checks every translator trained on it passes.
+- `reloads_identically`: a saved model, saved again and reloaded, predicts the same.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
+import os
 from pathlib import Path
 
 import keras
@@ -109,3 +122,170 @@ def reversal_task(n: int = 1_200, seed: int = 0):
     src, tgt = s2s.make_vectorizers(sources, targets, 6, 6)
     x, y = s2s.encode(src, sources), s2s.encode(tgt, [f"{s2s.START} {t} {s2s.END}" for t in targets])
     return (src, tgt, x, *s2s.teacher_forcing(y))
+
+
+def train_reverser(build, n: int, learning_rate: float, epochs: int, min_accuracy: float):
+    """Train `build(source vocabulary size, target vocabulary size)` on `reversal_task(n)`, from seed 1.
+
+    The training must reach `min_accuracy` token accuracy. Returns `(model, source vectorizer,
+    target vectorizer)`: the `reverser` fixture of the translators' tests.
+    """
+    from kerasbook import seq2seq as s2s
+
+    src, tgt, x, din, dout = reversal_task(n)
+    keras.utils.set_random_seed(1)
+    model = build(src.vocabulary_size(), tgt.vocabulary_size())
+    s2s.compile_translator(model, learning_rate=learning_rate)
+    history = model.fit([x, din], dout, batch_size=64, epochs=epochs, verbose=0)
+    assert history.history["token_accuracy"][-1] > min_accuracy
+    return model, src, tgt
+
+
+REVERSAL_SOURCES = ("w1 w2 w3 w4", "w7 w0 w5", "w3 w3 w6 w1 w2")
+
+
+def check_reversal_decoding(stepper, src, tgt):
+    """Decode `REVERSAL_SOURCES` with a translator trained by `train_reverser`, through the shared decoders.
+
+    Greedy decoding writes each sentence backwards; its attention rows are
+    distributions that give the padded source positions no weight; beam search
+    (width 3) finds the same sentences, and width 1 without length penalty is greedy.
+
+    Returns a namespace (ids, start, end, greedy, attention, beam) for the caller's further checks.
+    """
+    from types import SimpleNamespace
+
+    from kerasbook import seq2seq as s2s
+
+    vocab = tgt.get_vocabulary()
+    start, end = vocab.index(s2s.START), vocab.index(s2s.END)
+    ids = s2s.encode(src, list(REVERSAL_SOURCES))
+    greedy, attention = s2s.greedy_decode(stepper, ids, start, end, 8)
+    texts = [s2s.ids_to_text(g, vocab) for g in greedy]
+    assert texts == [" ".join(reversed(s.split())) for s in REVERSAL_SOURCES]
+    # Attention rows are distributions over the source; padded source positions get no weight.
+    assert np.allclose(attention.sum(-1), 1, atol=1e-5) and np.abs(attention[1, :, 3:]).max() < 1e-6
+    beam = s2s.beam_decode(stepper, ids, start, end, 8, width=3)
+    assert [s2s.ids_to_text(b, vocab) for b in beam] == texts
+    assert s2s.beam_decode(stepper, ids, start, end, 8, width=1, alpha=0.0) == greedy   # width 1 is greedy
+    return SimpleNamespace(ids=ids, start=start, end=end, greedy=greedy, attention=attention, beam=beam)
+
+
+def check_stepper_reproduces_model(model, stepper, src, tgt, **call):
+    """Step by step, `stepper` gives the log-probabilities the teacher-forced `model(..., **call)` gives.
+
+    Checked on "w5 w1 w0" and its reversal over 4 decoder steps; returns the model's log-probabilities
+    (steps x target vocabulary).
+    """
+    from kerasbook import seq2seq as s2s
+
+    ids = s2s.encode(src, ["w5 w1 w0"])
+    din, _ = s2s.teacher_forcing(s2s.encode(tgt, [f"{s2s.START} w0 w1 w5 {s2s.END}"]))
+    full = keras.ops.convert_to_numpy(keras.ops.log_softmax(model([ids, din[:, :4]], **call), axis=-1))[0]
+    encoded, state = stepper.encode(ids)
+    for t in range(4):
+        logp, state, _ = stepper.step(din[:, t], encoded, ids, state)
+        np.testing.assert_allclose(logp[0], full[t], atol=1e-4)
+    return full
+
+
+def _run_order(chapter):
+    """The module a chapter's run reads `Config` from, and whose `main` runs it.
+
+    `chapter` is a module or its dotted name. For a chapter that is a package
+    (ch01_foundations, ch13_transformer, ch14_gan) that is its `__main__`; a
+    single-module chapter is its own run order.
+    """
+    module = importlib.import_module(chapter) if isinstance(chapter, str) else chapter
+    if hasattr(module, "__path__"):                      # a package: its run is __main__.py
+        module = importlib.import_module(f"{module.__name__}.__main__")
+    return module
+
+
+def run_toy(chapter, tiny_config, argv, out, cache=None):
+    """Run a chapter at toy size: `main(argv + ["--out", out])` with `tiny_config` as its `Config`.
+
+    Args:
+        chapter: the chapter's module (or its dotted name), e.g.
+            `kerasbook.chapters.ch02_ann`; for a package chapter, the package or
+            its `__main__` module; `Config` is replaced in the module its run
+            order reads it from (see `_run_order`).
+        tiny_config: the class to use as `Config` during the run.
+        argv: the command line, without `--out`.
+        out: the run folder (a path; need not exist yet).
+        cache: when given, `KERASBOOK_CACHE` points there during the run.
+
+    Both replacements are undone when `main` returns or raises. No pytest needed.
+
+    Returns:
+        `(exit code, Path(out))`.
+    """
+    module = _run_order(chapter)
+    if not hasattr(module, "Config"):
+        raise AttributeError(f"{module.__name__} has no Config to replace")
+    out = Path(out)
+    old_config, old_cache = module.Config, os.environ.get("KERASBOOK_CACHE")
+    module.Config = tiny_config
+    if cache is not None:
+        os.environ["KERASBOOK_CACHE"] = str(cache)
+    try:
+        code = module.main([*argv, "--out", str(out)])
+    finally:
+        module.Config = old_config
+        if cache is not None:
+            if old_cache is None:
+                os.environ.pop("KERASBOOK_CACHE", None)
+            else:
+                os.environ["KERASBOOK_CACHE"] = old_cache
+    return code, out
+
+
+TOY_RUNS: dict[str, tuple] = {}       # chapter name -> (chapter, tiny config, argv, cache), one per toy_run_fixture
+
+
+def toy_run_fixture(chapter, tiny_config, argv, cache=False):
+    """A module-scoped pytest fixture: one `run_toy` shared by a test file's tests; it gives `(code, out)`.
+
+    Use it as `toy_run = toy_run_fixture(ch, Tiny, [...])`. The run folder is a
+    fresh temporary `.../toy`; with `cache=True`, so is `KERASBOOK_CACHE`. The
+    toy run is also listed in `TOY_RUNS` under the chapter's name, so another
+    test (say, one running every chapter's toy run under a strategy) can repeat it.
+    """
+    import pytest
+
+    name = _run_order(chapter).__name__.removesuffix(".__main__").rsplit(".", 1)[-1]
+    TOY_RUNS[name] = (chapter, tiny_config, list(argv), cache)
+
+    @pytest.fixture(scope="module")
+    def toy_run(tmp_path_factory):
+        """One toy run through the chapter's main([...]), shared by the tests of the file."""
+        where = tmp_path_factory.mktemp("cache") if cache else None
+        return run_toy(chapter, tiny_config, argv, tmp_path_factory.mktemp("run") / "toy", cache=where)
+
+    return toy_run
+
+
+def run_artifacts(toy_run, *names) -> dict:
+    """Check a toy run: exit code 0 and every named file (relative to the run folder) written.
+
+    Returns the run's `metrics.json`, read.
+    """
+    code, out = toy_run
+    assert code == 0, f"exit code {code}"
+    for name in names:
+        assert (out / name).is_file(), name
+    return json.loads((out / "metrics.json").read_text())
+
+
+def reloads_identically(path, x, tmp_path, atol=1e-6):
+    """Load the model saved at `path`, save it again and reload that: both predict the same on `x`.
+
+    Returns `(the loaded model, its predictions on x)` for the caller's further checks.
+    """
+    model = keras.models.load_model(path)
+    first = model.predict(x, verbose=0)
+    again = Path(tmp_path) / "again.keras"
+    model.save(again)
+    second = keras.models.load_model(again).predict(x, verbose=0)
+    np.testing.assert_allclose(first, second, atol=atol, err_msg=f"{path} predicts differently once saved again")
+    return model, first

@@ -29,7 +29,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from kerasbook import xla
+from kerasbook import saving, xla
 from kerasbook.cli import UsageError, cluster_role
 
 def start_run(args, chapter: str, measure_steps):
@@ -264,7 +264,7 @@ def fit(model, train_ds, val_ds, *, epochs, out: Path, info: RunInfo, train_exam
         )
     if not (out / "model.keras").exists():
         model.save(out / "model.keras")
-    return keras.models.load_model(out / "model.keras"), history.history
+    return saving.load_model(out / "model.keras"), history.history
 
 
 def profile_line(total: float, profile: dict) -> str:

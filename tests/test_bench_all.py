@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from kerasbook import training
 from kerasbook.bench import common, xla_report
 from kerasbook.bench.__main__ import main
 from kerasbook import xla

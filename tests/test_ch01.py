@@ -2,11 +2,8 @@
 
 import csv
 import dataclasses
-import json
 
-import keras
 import numpy as np
-import pytest
 
 from kerasbook.chapters import ch01_foundations as ch
 from kerasbook.chapters.ch01_foundations import __main__ as run_order
@@ -15,7 +12,7 @@ from kerasbook.chapters.ch01_foundations.data import SPEC, load_mnist
 from kerasbook.chapters.ch01_foundations.experiments import experiment_knn
 from kerasbook.chapters.ch01_foundations.figures import save_main_figures
 from kerasbook.chapters.ch01_foundations.methods import build_linear, build_mlp, diagram_models
-from kerasbook.testing import usage_error
+from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,28 +44,14 @@ FIGURES = ("curves", "linear_vs_mlp", "regression", "knn", "initial_loss", "tiny
            "init_stats", "schedules", "dropout_early_stopping")
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    """One builtin run through main([...]), shared by the tests below.
-
-    `Tiny` replaces `Config` where the run order (`__main__._train`) reads it.
-    """
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(run_order, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "128", "--batch-size", "32", "--epochs", "4", "--out", str(out),
-                    "--xla", "off", "--quiet", "--seed", "3"])
-    mp.undo()
-    return code, out
+# `Tiny` replaces `Config` where the run order (`__main__._train`) reads it.
+toy_run = toy_run_fixture(run_order, Tiny, ["--train-size", "128", "--batch-size", "32", "--epochs", "4",
+                                            "--xla", "off", "--quiet", "--seed", "3"], cache=True)
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", *(f"figures/{f}.png" for f in FIGURES)):
-        assert (out / name).is_file(), name
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv",
+                            *(f"figures/{f}.png" for f in FIGURES))
     assert metrics["chapter"] == "ch01_foundations"
     assert metrics["jit_compile"] is False and metrics["xla_reason"] == "--xla off"
     assert metrics["dataset"] == {"name": "ch01_main", "source": "builtin", "train": 128, "validation": 64, "test": 64}
@@ -93,12 +76,8 @@ def test_loss_fell(toy_run):
 
 def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
     _, out = toy_run
-    model = keras.models.load_model(out / "model.keras")
     x = np.random.default_rng(0).normal(size=(8, 2)).astype("float32")
-    first = model.predict(x, verbose=0)
-    model.save(tmp_path / "again.keras")
-    second = keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0)
-    np.testing.assert_allclose(first, second, atol=1e-6)
+    _, first = reloads_identically(out / "model.keras", x, tmp_path)
     assert first.shape == (8, 3)
     np.testing.assert_allclose(first.sum(axis=1), 1.0, atol=1e-5)
 

@@ -12,7 +12,7 @@ import tensorflow_datasets as tfds
 from kerasbook.chapters import ch02_ann as ch
 from kerasbook.data import digits as dg
 from kerasbook.data import housing as hs
-from kerasbook.testing import usage_error
+from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,16 +33,7 @@ class Tiny(ch.Config):
     learning_rate: float = 3e-3
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    """One builtin run through main([...]), shared by the tests below."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "640", "--out", str(out), "--xla", "off", "--quiet", "--seed", "1"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "640", "--xla", "off", "--quiet", "--seed", "1"], cache=True)
 
 
 def losses(path):
@@ -51,13 +42,9 @@ def losses(path):
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "housing/model.keras", "housing/history.csv",
-                 *(f"figures/{f}.png" for f in ("sine_fit", "sine_loss", "housing_fit", "housing_curves", "curves",
-                                                "predictions", "confusion"))):
-        assert (out / name).is_file(), name
-    metrics = json.loads((out / "metrics.json").read_text())
+    figures = ("sine_fit", "sine_loss", "housing_fit", "housing_curves", "curves", "predictions", "confusion")
+    metrics = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "housing/model.keras",
+                            "housing/history.csv", *(f"figures/{f}.png" for f in figures))
     assert metrics["chapter"] == "ch02_ann" and metrics["jit_compile"] is False
     assert set(metrics["final"]) == {"test_accuracy", "housing_test_rmse", "housing_test_r2", "sine_final_loss"}
     assert metrics["dataset"]["source"] == "builtin" and metrics["dataset"]["train"] == 640
@@ -80,11 +67,7 @@ def test_models_reload_and_predict_identically(toy_run, tmp_path):
     images = dg.load_builtin()["test"][0][:8]
     rows = hs.generate(8, 5, "test")[0]
     for path, x, shape in ((out / "model.keras", images, (8, 10)), (out / "housing" / "model.keras", rows, (8, 1))):
-        model = keras.models.load_model(path)
-        first = model.predict(x, verbose=0)
-        model.save(tmp_path / "again.keras")
-        second = keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0)
-        np.testing.assert_allclose(first, second, atol=1e-6)
+        _, first = reloads_identically(path, x, tmp_path)
         assert first.shape == shape
     assert np.isfinite(first).all()
     probs = keras.models.load_model(out / "model.keras").predict(images, verbose=0)

@@ -2,7 +2,6 @@
 
 import csv
 import dataclasses
-import json
 
 import keras
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 from kerasbook.chapters import ch03_cnn as ch
 from kerasbook.data import shapes
 from kerasbook.layers.padding import Padding2D, RandomPadCrop
-from kerasbook.testing import check_layer, usage_error
+from kerasbook.testing import check_layer, reloads_identically, run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,27 +29,14 @@ class Tiny(ch.Config):
     fine_tune_epochs: int = 1
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    """One builtin run through main([...]), shared by the tests below."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "160", "--batch-size", "32", "--epochs", "4", "--out", str(out),
-                    "--xla", "off", "--quiet", "--seed", "3"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "160", "--batch-size", "32", "--epochs", "4", "--xla", "off",
+                                     "--quiet", "--seed", "3"], cache=True)
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "figures/curves.png", "figures/samples.png",
-                 "figures/predictions.png", "figures/augmentation.png", "figures/padding.png",
-                 "figures/feature_maps.png", "figures/transfer.png"):
-        assert (out / name).is_file(), name
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "figures/curves.png",
+                            "figures/samples.png", "figures/predictions.png", "figures/augmentation.png",
+                            "figures/padding.png", "figures/feature_maps.png", "figures/transfer.png")
     assert metrics["chapter"] == "ch03_cnn"
     assert metrics["jit_compile"] is False and metrics["xla_reason"] == "--xla off"
     assert metrics["dataset"] == {"name": "shapes32", "source": "builtin", "train": 160, "validation": 40, "test": 40}
@@ -70,12 +56,8 @@ def test_loss_fell(toy_run):
 
 def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
     _, out = toy_run
-    model = keras.models.load_model(out / "model.keras")
     x = np.stack([shapes.draw_example(9, "check", i)[1] for i in range(4)])
-    first = model.predict(x, verbose=0)
-    model.save(tmp_path / "again.keras")
-    second = keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0)
-    np.testing.assert_allclose(first, second, atol=1e-5)
+    model, first = reloads_identically(out / "model.keras", x, tmp_path, atol=1e-5)
     assert first.shape == (4, 10)
     # Augmentation is off at inference: the same image always gets the same scores.
     np.testing.assert_allclose(model.predict(x, verbose=0), first, atol=1e-6)

@@ -4,7 +4,6 @@ import csv
 import dataclasses
 import json
 
-import keras
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -12,7 +11,7 @@ import tensorflow_datasets as tfds
 from kerasbook import cli
 from kerasbook.chapters import ch04_resnet as ch
 from kerasbook.data import shapes
-from kerasbook.testing import usage_error
+from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,27 +30,14 @@ class Tiny(ch.Config):
     deep_learning_rate: float = 5e-3
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    """One builtin run through main([...]), shared by the tests below."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "160", "--batch-size", "32", "--epochs", "4", "--out", str(out),
-                    "--xla", "off", "--quiet", "--seed", "3"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "160", "--batch-size", "32", "--epochs", "4", "--xla", "off",
+                                     "--quiet", "--seed", "3"], cache=True)
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "figures/curves.png", "figures/predictions.png",
-                 "figures/degradation_curves.png", "figures/gradient_norms.png", "figures/pooling.png",
-                 "figures/costs.png"):
-        assert (out / name).is_file(), name
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "figures/curves.png",
+                            "figures/predictions.png", "figures/degradation_curves.png",
+                            "figures/gradient_norms.png", "figures/pooling.png", "figures/costs.png")
     assert metrics["chapter"] == "ch04_resnet"
     assert metrics["jit_compile"] is False and metrics["xla_reason"] == "--xla off"
     assert metrics["dataset"] == {"name": "cifar10", "source": "builtin", "train": 160, "validation": 40, "test": 40}
@@ -74,12 +60,8 @@ def test_loss_fell(toy_run):
 
 def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
     _, out = toy_run
-    model = keras.models.load_model(out / "model.keras")
     x = np.stack([shapes.draw_example(9, "check", i)[1] for i in range(4)])
-    first = model.predict(x, verbose=0)
-    model.save(tmp_path / "again.keras")
-    second = keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0)
-    np.testing.assert_allclose(first, second, atol=1e-6)
+    _, first = reloads_identically(out / "model.keras", x, tmp_path)
     assert first.shape == (4, ch.NUM_CLASSES)
 
 

@@ -13,7 +13,7 @@ from kerasbook import forecast
 from kerasbook.chapters import ch05_rnn as ch
 from kerasbook.data import series as sr
 from kerasbook.layers.recurrent import ElmanCell
-from kerasbook.testing import usage_error
+from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,24 +25,14 @@ class Tiny(ch.Config):
     gradient_window: int = 40
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--epochs", "3", "--train-size", "2000", "--batch-size", "64", "--out", str(out), "--xla", "off",
-                    "--quiet", "--seed", "2"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--epochs", "3", "--train-size", "2000", "--batch-size", "64", "--xla", "off",
+                                     "--quiet", "--seed", "2"])
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "random_walk/model.keras", "figures/curves.png",
-                 "figures/forecast.png", "figures/scores.png", "figures/random_walk.png", "figures/gradient_norms.png"):
-        assert (out / name).is_file(), name
-    m = json.loads((out / "metrics.json").read_text())
+    m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "random_walk/model.keras",
+                      "figures/curves.png", "figures/forecast.png", "figures/scores.png",
+                      "figures/random_walk.png", "figures/gradient_norms.png")
     assert m["chapter"] == "ch05_rnn" and m["jit_compile"] is False
     assert m["dataset"]["source"] == "builtin" and m["dataset"]["values"] == 8760
     assert (m["dataset"]["train"], m["dataset"]["validation"], m["dataset"]["test"]) == (2000, 1314, 1314)
@@ -58,10 +48,8 @@ def test_loss_fell_and_the_model_reloads(toy_run, tmp_path):
     with open(out / "history.csv") as f:
         rows = list(csv.DictReader(f))
     assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
-    model = keras.models.load_model(out / "model.keras")
     x = np.random.default_rng(0).normal(size=(5, 30, 1)).astype("float32")
-    model.save(tmp_path / "again.keras")
-    np.testing.assert_allclose(model.predict(x, verbose=0), keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0), atol=1e-6)
+    reloads_identically(out / "model.keras", x, tmp_path)
 
 
 def test_scaler_and_persistence_use_only_what_they_may(toy_run):

@@ -1,7 +1,6 @@
 """Chapter 6 end to end at toy size, the adding problem and the gate trace."""
 
 import dataclasses
-import json
 
 import keras
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 
 from kerasbook.chapters import ch06_lstm as ch
 from kerasbook.layers.recurrent import GateLSTMCell
+from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,25 +21,15 @@ class Tiny(ch.Config):
     forecast_epochs: int = 1
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--epochs", "3", "--train-size", "512", "--batch-size", "32", "--out", str(out), "--xla", "off",
-                    "--quiet"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--epochs", "3", "--train-size", "512", "--batch-size", "32", "--xla", "off",
+                                     "--quiet"])
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "adding_rnn/model.keras", "forecast_rnn/model.keras",
-                 "forecast_lstm/model.keras", "figures/adding.png", "figures/gates.png", "figures/curves.png",
-                 "figures/forecast.png", "figures/forecast_scores.png"):
-        assert (out / name).is_file(), name
-    m = json.loads((out / "metrics.json").read_text())
+    m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "adding_rnn/model.keras",
+                      "forecast_rnn/model.keras", "forecast_lstm/model.keras", "figures/adding.png",
+                      "figures/gates.png", "figures/curves.png", "figures/forecast.png",
+                      "figures/forecast_scores.png")
     assert m["chapter"] == "ch06_lstm"
     assert m["dataset"]["name"] == "adding_problem" and m["dataset"]["train"] == 512
     assert m["dataset"]["forecasting"]["source"] == "builtin"
@@ -52,10 +42,8 @@ def test_run_writes_every_artifact(toy_run):
 
 def test_the_saved_lstm_reloads_and_its_loss_fell(toy_run, tmp_path):
     _, out = toy_run
-    model = keras.models.load_model(out / "model.keras")
     x, _ = ch.adding_problem(4, 12, 0)
-    model.save(tmp_path / "again.keras")
-    np.testing.assert_allclose(model.predict(x, verbose=0), keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0), atol=1e-6)
+    model, _ = reloads_identically(out / "model.keras", x, tmp_path)
     assert isinstance(model.get_layer("lstm").cell, GateLSTMCell)
     rows = (out / "history.csv").read_text().splitlines()
     losses = [float(r.split(",")[rows[0].split(",").index("loss")]) for r in rows[1:]]

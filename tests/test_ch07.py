@@ -11,7 +11,7 @@ from PIL import Image
 
 from kerasbook.chapters import ch07_crnn as ch
 from kerasbook.data import captcha as cap
-from kerasbook.testing import usage_error
+from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,18 +27,9 @@ class Tiny(ch.Config):
     learning_rate: float = 1e-2
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    """One builtin run through main([...]), shared by the tests below."""
-    mp = pytest.MonkeyPatch()
-    cache = tmp_path_factory.mktemp("cache")
-    mp.setenv("KERASBOOK_CACHE", str(cache))
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "96", "--batch-size", "32", "--epochs", "4", "--out", str(out),
-                    "--xla", "off", "--quiet", "--seed", "3", "--learning-rate", "0.004", "--rnn-layers", "2"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "96", "--batch-size", "32", "--epochs", "4", "--xla", "off",
+                                     "--quiet", "--seed", "3", "--learning-rate", "0.004", "--rnn-layers", "2"],
+                          cache=True)
 
 
 def read_history(out):
@@ -47,12 +38,8 @@ def read_history(out):
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "figures/curves.png",
-                 "figures/predictions.png", "figures/ctc_alignment.png"):
-        assert (out / name).is_file(), name
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "figures/curves.png",
+                            "figures/predictions.png", "figures/ctc_alignment.png")
     assert metrics["chapter"] == "ch07_crnn"
     assert metrics["jit_compile"] is False and metrics["xla_reason"] == "--xla off"
     assert metrics["dataset"] == {"name": "captcha", "source": "builtin", "train": 96, "validation": 64, "test": 32}
@@ -86,12 +73,8 @@ def test_loss_fell(toy_run):
 
 def test_model_reloads_and_predicts_identically(toy_run, tmp_path):
     _, out = toy_run
-    model = keras.models.load_model(out / "model.keras")
     x = np.stack([cap.draw_example(9, "check", i)[1] for i in range(4)])[..., None]
-    first = model.predict(x, verbose=0)
-    model.save(tmp_path / "again.keras")
-    second = keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0)
-    np.testing.assert_allclose(first, second, atol=1e-6)
+    _, first = reloads_identically(out / "model.keras", x, tmp_path)
     assert first.shape == (4, 16, ch.NUM_CLASSES)
 
 

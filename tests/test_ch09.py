@@ -1,7 +1,6 @@
 """Chapter 9 at toy size, the scores against hand-made masks and Keras, the data, predict."""
 
 import dataclasses
-import json
 
 import keras
 import numpy as np
@@ -12,7 +11,7 @@ from PIL import Image
 from kerasbook.chapters import ch09_unet as ch
 from kerasbook.data import segshapes as sg
 from kerasbook.layers import segmentation as seg
-from kerasbook.testing import usage_error
+from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,24 +23,13 @@ class Tiny(ch.Config):
     learning_rate: float = 1e-2
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "64", "--batch-size", "16", "--out", str(out), "--xla", "off", "--quiet"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "64", "--batch-size", "16", "--xla", "off", "--quiet"], cache=True)
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "fcn/model.keras", "unet_other_loss/model.keras",
-                 "figures/curves.png", "figures/unet_vs_fcn.png", "figures/scores.png", "figures/tasks.png"):
-        assert (out / name).is_file(), name
-    m = json.loads((out / "metrics.json").read_text())
+    m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "fcn/model.keras",
+                      "unet_other_loss/model.keras", "figures/curves.png", "figures/unet_vs_fcn.png",
+                      "figures/scores.png", "figures/tasks.png")
     assert m["chapter"] == "ch09_unet"
     assert m["dataset"]["train"] == 64 and m["dataset"]["classes"] == list(sg.CLASSES)
     assert set(m["results"]) == {"U-Net", "FCN, no skips", "U-Net, cross-entropy only"}
@@ -56,10 +44,7 @@ def test_loss_fell_and_the_model_reloads(toy_run, tmp_path):
     rows = (out / "history.csv").read_text().splitlines()
     col = rows[0].split(",").index("loss")
     assert float(rows[-1].split(",")[col]) < float(rows[1].split(",")[col])
-    model = keras.models.load_model(out / "model.keras")
-    x = sg.draw_arrays(1, "check", 3)[0]
-    model.save(tmp_path / "again.keras")
-    np.testing.assert_allclose(model.predict(x, verbose=0), keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0), atol=1e-5)
+    reloads_identically(out / "model.keras", sg.draw_arrays(1, "check", 3)[0], tmp_path, atol=1e-5)
 
 
 def test_predict_writes_overlays_at_the_original_size(toy_run, tmp_path, capsys):

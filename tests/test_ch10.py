@@ -11,7 +11,7 @@ import tensorflow_datasets as tfds
 
 from kerasbook.chapters import ch10_autoencoder as ch
 from kerasbook.layers.vae import Sampling, kl_divergence
-from kerasbook.testing import check_layer
+from kerasbook.testing import check_layer, reloads_identically, run_artifacts, toy_run_fixture
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,26 +28,15 @@ class Tiny(ch.Config):
         return self
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "300", "--batch-size", "32", "--out", str(out), "--xla", "off", "--quiet"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "300", "--batch-size", "32", "--xla", "off", "--quiet"])
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "vae/encoder.keras", "vae/decoder.keras",
-                 "vae/history.csv", "parts/ae_dense/model.keras", "parts/anomaly_4/model.keras"):
-        assert (out / name).is_file(), name
-    for fig in ("reconstructions", "pca_vs_linear_ae", "denoising", "denoising_psnr", "vae_latent", "vae_grid",
-                "vae_samples", "anomaly", "curves"):
-        assert (out / "figures" / f"{fig}.png").is_file(), fig
-    m = json.loads((out / "metrics.json").read_text())
+    figures = ("reconstructions", "pca_vs_linear_ae", "denoising", "denoising_psnr", "vae_latent", "vae_grid",
+               "vae_samples", "anomaly", "curves")
+    m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "vae/encoder.keras", "vae/decoder.keras",
+                      "vae/history.csv", "parts/ae_dense/model.keras", "parts/anomaly_4/model.keras",
+                      *(f"figures/{fig}.png" for fig in figures))
     assert m["chapter"] == "ch10_autoencoder" and m["dataset"]["train"] == 300 and m["dataset"]["source"] == "builtin"
     assert set(m["reconstruction"]) == {"dense", "transpose", "upsample"}
     assert m["final"]["denoise_gain_db"] == pytest.approx(m["denoising"]["0.4"]["psnr_output"] - m["denoising"]["0.4"]["psnr_noisy"], abs=1e-3)
@@ -57,10 +46,8 @@ def test_run_writes_every_artifact(toy_run):
 
 def test_denoiser_reloads_and_predicts_identically(toy_run, tmp_path):
     _, out = toy_run
-    model = keras.models.load_model(out / "model.keras")
     x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
-    model.save(tmp_path / "again.keras")
-    np.testing.assert_allclose(model.predict(x, verbose=0), keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0), atol=1e-6)
+    reloads_identically(out / "model.keras", x, tmp_path)
     encoder = keras.models.load_model(out / "vae" / "encoder.keras")
     mean, log_var, z = encoder.predict(x, verbose=0)
     assert mean.shape == log_var.shape == z.shape == (3, 2)

@@ -15,7 +15,7 @@ from kerasbook import colour
 from kerasbook.chapters import ch11_colorization as ch
 from kerasbook.data import colorscenes as cs
 from kerasbook.layers.fusion import FusionLayer
-from kerasbook.testing import check_layer, usage_error
+from kerasbook.testing import check_layer, run_artifacts, toy_run_fixture, usage_error
 
 skimage_color = pytest.importorskip("skimage.color")
 
@@ -32,15 +32,7 @@ class Tiny(ch.Config):
         return self
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "64", "--batch-size", "16", "--out", str(out), "--xla", "off", "--quiet"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "64", "--batch-size", "16", "--xla", "off", "--quiet"], cache=True)
 
 
 def np_(x):
@@ -244,13 +236,10 @@ def test_scene_dependent_mask_leaves_out_houses_trees_and_the_emblem():
 # ---------------------------------------------------------------- the run
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "no_fusion/model.keras", "no_fusion/history.csv"):
-        assert (out / name).is_file(), name
-    for fig in ("curves", "comparison", "error_maps", "colour_spaces", "scenes"):
-        assert (out / "figures" / f"{fig}.png").is_file(), fig
-    m = json.loads((out / "metrics.json").read_text())
+    _, out = toy_run
+    figures = ("curves", "comparison", "error_maps", "colour_spaces", "scenes")
+    m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "no_fusion/model.keras",
+                      "no_fusion/history.csv", *(f"figures/{fig}.png" for fig in figures))
     assert m["chapter"] == "ch11_colorization" and m["dataset"]["train"] == 64
     assert m["dataset"]["classes"] == list(cs.CLASSES)
     assert set(m["results"]) == {"with fusion", "without fusion"}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kerasbook.chapters import ch12_attention as ch
-from kerasbook.testing import usage_error
+from kerasbook.testing import run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,27 +24,17 @@ class Tiny(ch.Config):
     word_dim: int = 8
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(ch, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "128", "--batch-size", "32", "--out", str(out), "--xla", "off", "--quiet"])
-    mp.undo()
-    return code, out
+toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "128", "--batch-size", "32", "--xla", "off",
+                                     "--quiet"], cache=True)
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "vocab.json", "plain/model.keras",
-                 "lstm_general/model.keras", "figures/bleu_by_length.png", "figures/curves.png",
-                 "figures/alignment_gru_additive.png", "figures/alignment_lstm_general.png",
-                 "figures/language_models.png", "figures/word_vectors.png", "language_model/model.keras",
-                 "word_vectors/words.tsv", "word_vectors/skipgram_vectors.tsv", "word_vectors/cbow_vectors.tsv"):
-        assert (out / name).is_file(), name
-    m = json.loads((out / "metrics.json").read_text())
+    m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "vocab.json", "plain/model.keras",
+                      "lstm_general/model.keras", "figures/bleu_by_length.png", "figures/curves.png",
+                      "figures/alignment_gru_additive.png", "figures/alignment_lstm_general.png",
+                      "figures/language_models.png", "figures/word_vectors.png", "language_model/model.keras",
+                      "word_vectors/words.tsv", "word_vectors/skipgram_vectors.tsv",
+                      "word_vectors/cbow_vectors.tsv")
     assert m["chapter"] == "ch12_attention" and m["dataset"]["train"] == 128 and m["dataset"]["heldout"] == 8
     assert set(m["results"]) == {"plain", "gru_additive", "lstm_general"}
     for r in m["results"].values():

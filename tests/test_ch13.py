@@ -11,7 +11,7 @@ import tensorflow_datasets as tfds
 
 from kerasbook.chapters import ch13_transformer as ch
 from kerasbook.chapters.ch13_transformer import __main__ as run_order
-from kerasbook.testing import usage_error
+from kerasbook.testing import run_artifacts, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,33 +46,19 @@ class Tiny(ch.Config):
     cnn_widths: tuple = (4,)
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    """One toy run of every part through main([...]), shared by the tests below.
-
-    `Tiny` replaces `Config` where the run order (`__main__._train`) reads it.
-    """
-    mp = pytest.MonkeyPatch()
-    mp.setenv("KERASBOOK_CACHE", str(tmp_path_factory.mktemp("cache")))
-    mp.setattr(run_order, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "128", "--batch-size", "32", "--out", str(out), "--xla", "off", "--quiet",
-                    "--hub", "all"])
-    mp.undo()
-    return code, out
+# Every part, once; `Tiny` replaces `Config` where the run order (`__main__._train`) reads it.
+toy_run = toy_run_fixture(run_order, Tiny, ["--train-size", "128", "--batch-size", "32", "--xla", "off",
+                                            "--quiet", "--hub", "all"], cache=True)
 
 
 def test_run_writes_every_part(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("model.keras", "metrics.json", "history.csv", "vocab.json", "rnn_translator/model.keras",
-                 "hub_translator/model.keras", "bert/classifier.keras", "bert/vocab.json", "gpt/model.keras",
-                 "gpt/vocab.json", "hub_gpt/model.keras", "vit/model.keras", "cnn/model.keras"):
-        assert (out / name).is_file(), name
+    _, out = toy_run
+    m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "vocab.json", "rnn_translator/model.keras",
+                      "hub_translator/model.keras", "bert/classifier.keras", "bert/vocab.json", "gpt/model.keras",
+                      "gpt/vocab.json", "hub_gpt/model.keras", "vit/model.keras", "cnn/model.keras")
     assert sorted(p.name for p in (out / "figures").glob("*.png")) == sorted(
         ["scaling.png", "positional_encoding.png", "bleu_over_time.png", "attention_heads.png", "pretraining.png",
          "samples.png", "vit.png"])
-    m = json.loads((out / "metrics.json").read_text())
     assert m["chapter"] == "ch13_transformer" and m["dataset"]["train"] == 128 and m["parts"] == list(ch.PARTS)
     cfg = m["config"]                                                            # Tiny, not Config
     assert cfg["epochs"] == cfg["pretrain_epochs"] == cfg["image_epochs"] == 1

@@ -18,7 +18,7 @@ from kerasbook.chapters import ch14_gan as ch
 from kerasbook.chapters.ch14_gan import __main__ as run_order    # the run's steps; it reads `Config` from here
 from kerasbook.data import photos as ph
 from kerasbook.layers.gan import GAN, SRGAN, BicubicUpsampling, SubPixelUpsampling, random_translate
-from kerasbook.testing import check_layer, usage_error
+from kerasbook.testing import check_layer, run_artifacts, toy_run_fixture, usage_error
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,26 +43,17 @@ class Tiny(ch.Config):
         return self
 
 
-@pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setattr(run_order, "Config", Tiny)
-    out = tmp_path_factory.mktemp("run") / "toy"
-    code = ch.main(["--train-size", "128", "--batch-size", "32", "--out", str(out), "--xla", "off", "--quiet"])
-    mp.undo()
-    return code, out
+# `Tiny` replaces `Config` where the run order (`__main__._train`) reads it.
+toy_run = toy_run_fixture(run_order, Tiny, ["--train-size", "128", "--batch-size", "32", "--xla", "off", "--quiet"])
 
 
 def test_run_writes_every_artifact(toy_run):
-    code, out = toy_run
-    assert code == 0
-    for name in ("generator.keras", "discriminator.keras", "model.keras", "srresnet.keras", "judge/model.keras",
-                 "metrics.json", "dcgan_history.csv", "srresnet_history.csv", "srgan_history.csv"):
-        assert (out / name).is_file(), name
-    for fig in ("samples.png", "progress.png", "training.gif", "losses.png", "judge_scores.png", "class_shares.png",
-                "dead_neurons.png", "super_resolution.png", "epochs/epoch_001.png", "epochs/epoch_002.png"):
-        assert (out / "figures" / fig).is_file(), fig
-    m = json.loads((out / "metrics.json").read_text())
+    _, out = toy_run
+    figures = ("samples.png", "progress.png", "training.gif", "losses.png", "judge_scores.png", "class_shares.png",
+               "dead_neurons.png", "super_resolution.png", "epochs/epoch_001.png", "epochs/epoch_002.png")
+    m = run_artifacts(toy_run, "generator.keras", "discriminator.keras", "model.keras", "srresnet.keras",
+                      "judge/model.keras", "metrics.json", "dcgan_history.csv", "srresnet_history.csv",
+                      "srgan_history.csv", *(f"figures/{fig}" for fig in figures))
     assert m["chapter"] == "ch14_gan" and m["dataset"]["train"] == 128 and m["dataset"]["source"] == "builtin"
     c = m["config"]                                                      # the run was Tiny's, not the default's
     assert c["widths"] == [32, 16, 8] and c["d_widths"] == [64, 32, 16] and c["epochs"] == 2 and c["sr_blocks"] == 1

@@ -9,10 +9,10 @@ from kerasbook import figures
 
 
 def test_chapters_are_found_and_named_in_several_ways():
-    known = figures.chapter_modules()
+    known = figures.registry()
     assert known["ch07"] == "ch07_crnn"
     for text in ("ch07", "7", "07", "ch07_crnn"):
-        assert figures.resolve_chapter(text, known) == "ch07_crnn"
+        assert figures.resolve(text, known) == "ch07_crnn"
 
 
 def test_unknown_chapter_is_a_one_line_error(capsys):

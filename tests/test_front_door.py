@@ -1,6 +1,5 @@
 """The front door, `python -m kerasbook`: what it lists, that its results are README's, and how it runs a chapter."""
 
-import dataclasses
 import importlib
 import re
 import shlex
@@ -10,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kerasbook import book
-from kerasbook.chapters import registry
+from kerasbook import book, results
+from kerasbook.chapters import chapters, registry
 from kerasbook.testing import usage_error
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,77 +37,39 @@ def blocks(listing):
     return found
 
 
-def readme_results():
-    """`{"ch07": (result, wall time), ...}` from README's Results table, Markdown as written."""
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Results\n")[1].split("\n## ")[0]
-    rows = {}
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and re.fullmatch(r"ch\d\d", cells[0]):
-            rows[cells[0]] = (cells[1], cells[2])
-    return rows
-
-
-def measured():
-    return {k: (e.result, e.wall_time) for k, e in book.CATALOGUE.items() if e.result is not None}
-
-
 def test_the_listing_names_every_chapter_with_its_command_and_topic():
     listed = blocks(book.listing())
     assert set(listed) == set(CHAPTERS)
-    for key, name in CHAPTERS.items():
-        block = listed[key]
-        assert block.startswith(f"{key} · {book.CATALOGUE[key].title} — ")
-        assert flat(book.CATALOGUE[key].topic) in flat(block)
-        assert f"\n  run     python -m kerasbook.chapters.{name}\n" in block
+    for c in chapters():
+        block = listed[c.key]
+        assert block.startswith(f"{c.key} · {c.title} — ")
+        assert flat(c.topic) in flat(block)
+        assert f"\n  run     python -m kerasbook.chapters.{c.module}\n" in block
 
 
-def test_every_chapter_has_a_catalogue_entry():
-    assert set(CHAPTERS) <= set(book.CATALOGUE)
-    for key, e in book.CATALOGUE.items():
-        assert key == e.key and e.title and e.topic, key
-        assert (e.result is None) == (e.wall_time is None), f"{key}: a result needs its wall time and back"
-
-
-def test_the_results_are_readmes_results_table():
-    readme = readme_results()
-    assert len(readme) >= 12
-    assert readme == measured()
-
-
-def test_the_listing_prints_each_result_and_wall_time():
+def test_the_listing_prints_each_measured_result_and_wall_time():
     listed = blocks(book.listing())
-    for key, (result, wall_time) in measured().items():
-        if key in listed:
-            assert f"result {flat(book.plain(result))} time {wall_time}" in flat(listed[key])
-            assert "**" not in listed[key] and "`" not in listed[key]
-
-
-def test_the_home_page_quotes_the_same_wall_times():
-    rows = {m.group(1): line for line in (ROOT / "chapters" / "index.md").read_text(encoding="utf-8").splitlines()
-            if (m := re.match(r"\| \[\d+ · [^]]+\]\((ch\d\d)_\w+\.md\)", line))}
-    for key, (_, wall_time) in measured().items():
-        assert key in rows, f"the home page has no row for {key}"
-        assert f"in {wall_time} |" in rows[key], f"the home page's {key} row does not end in {wall_time}"
+    measured = {c.key: r for c in chapters() if (r := results.load(c.module))}
+    assert len(measured) >= 12
+    for key, r in measured.items():
+        assert f"result {flat(book.plain(r.headline))} time {r.wall_time}" in flat(listed[key])
+        assert "**" not in listed[key] and "`" not in listed[key]
 
 
 def test_a_chapter_without_a_result_reads_not_measured_yet(monkeypatch):
-    monkeypatch.setitem(book.CATALOGUE, "ch02", dataclasses.replace(book.CATALOGUE["ch02"], result=None,
-                                                                    wall_time=None))
-    monkeypatch.delitem(book.CATALOGUE, "ch05")
+    real = results.load
+    monkeypatch.setattr(results, "load", lambda module: None if module == "ch02_ann" else real(module))
     listed = blocks(book.listing())
     assert "\n  result  not measured yet" in listed["ch02"]
-    assert "784-64-10 MLP 96.4 %" not in listed["ch02"] and "\n  time " not in listed["ch02"]
-    # With no entry at all, the topic comes from the module's docstring.
-    assert listed["ch05"].startswith("ch05 · rnn — the recurrent neural network, and forecasting")
-    assert "\n  result  not measured yet" in listed["ch05"]
+    assert "96.4 %" not in listed["ch02"] and "\n  time " not in listed["ch02"]
     assert "\n  result  not measured yet" not in listed["ch07"]
 
 
 def test_only_chapters_whose_module_exists_are_listed(monkeypatch):
-    assert "ch14" in book.CATALOGUE and book.CATALOGUE["ch14"].topic
+    from kerasbook import chapters as package
+
     present = {k: v for k, v in CHAPTERS.items() if k != "ch13"}
-    monkeypatch.setattr(book, "registry", lambda: present)
+    monkeypatch.setattr(package, "registry", lambda: present)
     text = book.listing()
     assert set(blocks(text)) == set(present)
     assert "ch13_transformer" not in text

@@ -1,4 +1,10 @@
-"""Every custom layer passes the shared layer test."""
+"""The residual block (`kerasbook.layers.residual.ResidualBlock`): the shared layer checks
+(`kerasbook.testing.check_layer`) on four settings, its identity-plus-ReLU start, and a 1x1 projection
+only where the shape changes.
+
+Other custom layers meet `check_layer` in the tests of what uses them (test_recurrent.py,
+test_attention.py, test_transformer_layers.py, test_vit.py, test_ch04_layers.py, the chapters' own files).
+"""
 
 import numpy as np
 import pytest

@@ -304,15 +304,17 @@ def q(ch07):
     return lambda qid: bank_mod.resolve(ch07.by_id()[qid])
 
 
+def assert_verdict(question, verdict, *answers):
+    """Every one of `answers` to `question` gets `verdict` ("right", "wrong", "partial", "unanswered")."""
+    for said in answers:
+        assert grading.grade(question, said).verdict == verdict, said
+
+
 def test_single_choice(q):
     one = q("ch07-gru-state-count")          # B
-    assert grading.grade(one, "B").verdict == "right"
-    assert grading.grade(one, "b)").verdict == "right"
-    assert grading.grade(one, "One: the hidden state h_t").verdict == "right"
-    assert grading.grade(one, "A").verdict == "wrong"
-    assert grading.grade(one, "A, B").verdict == "wrong"
-    assert grading.grade(one, "").verdict == "unanswered"
-    assert grading.grade(one, None).verdict == "unanswered"
+    assert_verdict(one, "right", "B", "b)", "One: the hidden state h_t")
+    assert_verdict(one, "wrong", "A", "A, B")
+    assert_verdict(one, "unanswered", "", None)
 
 
 def test_multiple_choice_gives_partial_credit(q):
@@ -329,42 +331,31 @@ def test_multiple_choice_gives_partial_credit(q):
 
 def test_numeric_within_and_outside_tolerance(q):
     p = q("ch07-ctc-worked-example")         # 0.24 +- 0.005
-    assert grading.grade(p, "0.24").verdict == "right"
-    assert grading.grade(p, "0.243").verdict == "right"
-    assert grading.grade(p, "24%").verdict == "right"
-    assert grading.grade(p, "≈ 0.2401").verdict == "right"
-    assert grading.grade(p, "0.25").verdict == "wrong"
-    assert grading.grade(p, "0.16").verdict == "wrong"
-    assert grading.grade(p, "about a quarter").verdict == "wrong"
+    assert_verdict(p, "right", "0.24", "0.243", "24%", "≈ 0.2401")
+    assert_verdict(p, "wrong", "0.25", "0.16", "about a quarter")
     exact = q("ch07-bigru1-params")          # an exact count
-    assert grading.grade(exact, "198,144").verdict == "right"
-    assert grading.grade(exact, 198144).verdict == "right"
-    assert grading.grade(exact, "198145").verdict == "wrong"
+    assert_verdict(exact, "right", "198,144", 198144)
+    assert_verdict(exact, "wrong", "198145")
 
 
 def test_short_and_code_answers_accept_variants(q):
     blank = q("ch07-blank-between")
-    for said in ("blank", "a blank", "The blank.", "_", "공백", "BLANK TOKEN"):
-        assert grading.grade(blank, said).verdict == "right", said
-    assert grading.grade(blank, "space").verdict == "wrong"
+    assert_verdict(blank, "right", "blank", "a blank", "The blank.", "_", "공백", "BLANK TOKEN")
+    assert_verdict(blank, "wrong", "space")
     shape = q("ch07-code-to-sequence")
-    for said in ("(B, 16, 384)", "(None, 16, 384)", "16 x 384", "(16,384)", "b,16,384"):
-        assert grading.grade(shape, said).verdict == "right", said
-    assert grading.grade(shape, "(B, 3, 16, 128)").verdict == "wrong"
+    assert_verdict(shape, "right", "(B, 16, 384)", "(None, 16, 384)", "16 x 384", "(16,384)", "b,16,384")
+    assert_verdict(shape, "wrong", "(B, 3, 16, 128)")
     empty = q("ch07-greedy-example")
-    assert grading.grade(empty, "empty string").verdict == "right"
-    assert grading.grade(empty, "빈 문자열").verdict == "right"
-    assert grading.grade(empty, "a").verdict == "wrong"
+    assert_verdict(empty, "right", "empty string", "빈 문자열")
+    assert_verdict(empty, "wrong", "a")
 
 
 def test_essays_take_a_self_score_or_estimate_one(q):
     essay = q("ch07-essay-gru-equations")
     n = len(essay.rubric)
-    assert grading.grade(essay, {"text": "...", "points": n}).verdict == "right"
+    assert_verdict(essay, "right", {"text": "...", "points": n}, essay.answer.en, essay.answer.ko)
     assert grading.grade(essay, {"text": "...", "points": n / 2}).points == pytest.approx(0.5)
-    assert grading.grade(essay, {"text": "...", "points": n + 1}).verdict == "wrong"
-    assert grading.grade(essay, essay.answer.en).verdict == "right"
-    assert grading.grade(essay, essay.answer.ko).verdict == "right"
+    assert_verdict(essay, "wrong", {"text": "...", "points": n + 1})
     some = grading.grade(essay, "The update gate mixes the old state with the new one.")
     assert some.verdict == "partial"
     assert grading.grade(essay, "I do not know.").verdict == "wrong"
@@ -452,19 +443,26 @@ def test_redraw_finds_the_same_exam_or_uses_the_sheets_list(banks):
         exam_mod.redraw(banks, "ch07", 9, ids[:-1] + ["ch07-nope"])
 
 
-def test_the_midterm_covers_every_chapter_of_weeks_1_to_7_evenly(banks):
-    exam = exam_mod.draw(banks, "midterm", 0)
+def check_term_exam(banks, term, chapters, shape):
+    """The `term` exam ("midterm", "final") with seed 0: 30 questions in `shape` (per section), drawn from every
+    one of `chapters` and evenly within each section; the same seed draws it again, another seed does not."""
+    exam = exam_mod.draw(banks, term, 0)
     assert exam.without_bank == [] and len(exam.questions) == 30
     by_section = {}
     for q in exam.questions:
         by_section.setdefault(q.section, []).append(q.chapter)
-    assert {s: len(c) for s, c in by_section.items()} == {"multiple_choice": 12, "short_answer": 11, "essay": 7}
-    assert {q.chapter for q in exam.questions} == set(exam_mod.MIDTERM)
-    for chapters in by_section.values():
-        counts = [chapters.count(c) for c in exam_mod.MIDTERM]
-        assert max(counts) - min(counts) <= 1, chapters
-    assert [q.id for q in exam_mod.draw(banks, "midterm", 0).questions] == [q.id for q in exam.questions]
-    assert [q.id for q in exam_mod.draw(banks, "midterm", 1).questions] != [q.id for q in exam.questions]
+    assert {s: len(c) for s, c in by_section.items()} == shape
+    assert {q.chapter for q in exam.questions} == set(chapters)
+    for drawn in by_section.values():
+        counts = [drawn.count(c) for c in chapters]
+        assert max(counts) - min(counts) <= 1, drawn
+    assert [q.id for q in exam_mod.draw(banks, term, 0).questions] == [q.id for q in exam.questions]
+    assert [q.id for q in exam_mod.draw(banks, term, 1).questions] != [q.id for q in exam.questions]
+    return exam
+
+
+def test_the_midterm_covers_every_chapter_of_weeks_1_to_7_evenly(banks):
+    check_term_exam(banks, "midterm", exam_mod.MIDTERM, {"multiple_choice": 12, "short_answer": 11, "essay": 7})
 
 
 # Chapter 12 by hand: softmax and scores in NumPy, parameter formulas, counting n-grams.
@@ -1034,16 +1032,5 @@ def test_ch14_links_cover_the_sections_of_its_page(banks):
 
 
 def test_the_final_covers_every_chapter_of_weeks_9_to_14_evenly(banks):
-    exam = exam_mod.draw(banks, "final", 0)
-    assert exam.without_bank == [] and len(exam.questions) == 30
+    exam = check_term_exam(banks, "final", exam_mod.FINAL, EXAM_SHAPE)
     assert exam.chapters == exam_mod.FINAL == ("ch09", "ch10", "ch11", "ch12", "ch13", "ch14")
-    by_section = {}
-    for q in exam.questions:
-        by_section.setdefault(q.section, []).append(q.chapter)
-    assert {s: len(c) for s, c in by_section.items()} == EXAM_SHAPE
-    assert {q.chapter for q in exam.questions} == set(exam_mod.FINAL)
-    for chapters in by_section.values():
-        counts = [chapters.count(c) for c in exam_mod.FINAL]
-        assert max(counts) - min(counts) <= 1, chapters
-    assert [q.id for q in exam_mod.draw(banks, "final", 0).questions] == [q.id for q in exam.questions]
-    assert [q.id for q in exam_mod.draw(banks, "final", 1).questions] != [q.id for q in exam.questions]

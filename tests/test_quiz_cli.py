@@ -254,13 +254,19 @@ def test_exam_errors_are_one_line_with_exit_2(argv, message, capsys):
     assert message in err and err.count("\n") == 1
 
 
-def test_the_midterm_draws_the_course_shape_over_weeks_1_to_7(capsys):
-    code, out, _ = cli(["exam", "--midterm", "--seed", "3", "--format", "markdown", "--key"], capsys)
+def check_markdown_exam(argv, title, capsys):
+    """`exam ... --format markdown --key` exits 0 and prints `title`, the three parts and the key."""
+    code, out, _ = cli(argv, capsys)
     assert code == 0
-    assert "midterm (ch01-ch07)" in out
+    assert title in out
     for part in ("## Part 1 · Multiple choice (12)", "## Part 2 · Short answer (11)", "## Part 3 · Essay (7)",
                  "## Answer key"):
         assert part in out
+
+
+def test_the_midterm_draws_the_course_shape_over_weeks_1_to_7(capsys):
+    check_markdown_exam(["exam", "--midterm", "--seed", "3", "--format", "markdown", "--key"], "midterm (ch01-ch07)",
+                        capsys)
 
 
 def test_the_final_draws_the_course_shape_over_weeks_9_to_14(capsys):
@@ -273,12 +279,8 @@ def test_the_final_draws_the_course_shape_over_weeks_9_to_14(capsys):
     for section, need in EXAM_SHAPE.items():
         assert sum(q["section"] == section for q in questions) == need
     assert {q["chapter"] for q in questions} == set(exam["chapters"])
-    code, out, _ = cli(["exam", "--final", "--seed", "1", "--format", "markdown", "--key"], capsys)
-    assert code == 0
-    assert "final (ch09-ch14)" in out
-    for part in ("## Part 1 · Multiple choice (12)", "## Part 2 · Short answer (11)", "## Part 3 · Essay (7)",
-                 "## Answer key"):
-        assert part in out
+    check_markdown_exam(["exam", "--final", "--seed", "1", "--format", "markdown", "--key"], "final (ch09-ch14)",
+                        capsys)
 
 
 def test_the_final_is_graded_chapter_by_chapter(tmp_path, capsys):
@@ -286,15 +288,7 @@ def test_the_final_is_graded_chapter_by_chapter(tmp_path, capsys):
     assert code == 0
     sheet = yaml.safe_load(out)
     assert sheet["exam"] == "final" and len(sheet["questions"]) == 30
-    for n, q in enumerate(resolved(sheet), start=1):
-        sheet["answers"][n] = {"text": q.answer.en, "points": len(q.rubric)} if q.type == "essay" else (
-            list(q.answer) if q.type == "multiple" else q.answer)
-    code, out, _ = cli(["grade", write_sheet(tmp_path, sheet)], capsys)
-    assert code == 0
-    assert "Total: 30 / 30 (100 %)" in out
-    assert re.search(r"multiple choice\s+12 / 12\s+100 %", out)
-    assert re.search(r"short answer\s+11 / 11\s+100 %", out)
-    assert re.search(r"essay\s+7 / 7\s+100 %", out)
+    out = grade_a_perfect_sheet(tmp_path, sheet, capsys)
     for chapter in ("ch09", "ch10", "ch11", "ch12", "ch13", "ch14"):
         assert re.search(rf"{chapter}\s+\d+ / \d+\s+100 %", out), chapter
 
@@ -336,8 +330,11 @@ def resolved(sheet):
     return [bank_mod.resolve(index[i]) for i in sheet["questions"]]
 
 
-def test_grade_a_perfect_sheet(tmp_path, capsys):
-    sheet = blank_sheet(tmp_path, capsys)
+def grade_a_perfect_sheet(tmp_path, sheet, capsys):
+    """Answer every question of `sheet` right (full points on essays) and grade it: 100 % in every section.
+
+    Returns the report, for the caller's checks by chapter.
+    """
     for n, q in enumerate(resolved(sheet), start=1):
         sheet["answers"][n] = {"text": q.answer.en, "points": len(q.rubric)} if q.type == "essay" else (
             list(q.answer) if q.type == "multiple" else q.answer)
@@ -347,6 +344,11 @@ def test_grade_a_perfect_sheet(tmp_path, capsys):
     assert re.search(r"multiple choice\s+12 / 12\s+100 %", out)
     assert re.search(r"short answer\s+11 / 11\s+100 %", out)
     assert re.search(r"essay\s+7 / 7\s+100 %", out)
+    return out
+
+
+def test_grade_a_perfect_sheet(tmp_path, capsys):
+    out = grade_a_perfect_sheet(tmp_path, blank_sheet(tmp_path, capsys), capsys)
     assert re.search(r"ch07\s+30 / 30\s+100 %", out)
     assert "To review" not in out
     saved = attempts()

@@ -87,9 +87,8 @@ CHIEF_WRITES = {"model.keras", "metrics.json", "history.csv", "housing/model.ker
                                                "predictions", "confusion"))}
 
 
-def chapter_args(out, strategy):
-    return ["--", "--strategy", strategy, "--out", str(out), "--train-size", "320", "--xla", "off", "--quiet",
-            "--seed", "3"]
+def chapter_args(out, strategy, *xla):
+    return ["--", "--strategy", strategy, "--out", str(out), "--train-size", "320", *xla, "--quiet", "--seed", "3"]
 
 
 def toy_command(tmp_path, *args):
@@ -199,8 +198,8 @@ def test_mirrored_on_two_cpus_matches_one_device(tmp_path):
     rtol = 1e-5
     runs = {1: tmp_path / "one-device", 2: tmp_path / "two-replicas"}
     codes, output = run_together([
-        (toy_command(tmp_path, "--cpus", cpus, *chapter_args(out, "mirrored")), toy_env(tmp_path, f"cpus{cpus}"),
-         tmp_path / f"cpus{cpus}.log") for cpus, out in runs.items()])
+        (toy_command(tmp_path, "--cpus", cpus, *chapter_args(out, "mirrored", "--xla", "off")),
+         toy_env(tmp_path, f"cpus{cpus}"), tmp_path / f"cpus{cpus}.log") for cpus, out in runs.items()])
     assert codes == [0, 0], "\n\n".join(o[-3000:] for o in output)
     metrics = {cpus: json.loads((out / "metrics.json").read_text()) for cpus, out in runs.items()}
     assert [metrics[c]["replicas"] for c in runs] == [1, 2]
@@ -221,7 +220,9 @@ def test_multiworker_two_processes_train_in_lockstep_and_only_the_chief_writes(t
     weights its model holds after each fit and those of the model.keras it
     saved (the chief's is the run's artifact, worker 1's its scratch copy).
     Synchronous training applies one all-reduced update to the same weights
-    on both workers at every step, so they must be equal bit for bit.
+    on both workers at every step, so they must be equal bit for bit. No
+    `--xla` flag is given: `auto` must know that XLA cannot compile the
+    workers' all-reduce on CPUs and train without it.
     """
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     commands = []
@@ -239,6 +240,7 @@ def test_multiworker_two_processes_train_in_lockstep_and_only_the_chief_writes(t
     assert {str(p.relative_to(chief)) for p in chief.rglob("*") if p.is_file()} == CHIEF_WRITES
     assert not worker.exists()
     assert "the chief writes the run's artifacts" in output[1]
+    assert all("XLA: off (--xla auto: off under --strategy multiworker" in o for o in output)
     assert list((tmp_path / "tmp-1").iterdir()) == []                 # its scratch copies are gone
     metrics = json.loads((chief / "metrics.json").read_text())
     assert metrics["strategy"] == "multiworker" and metrics["workers"] == 2 and metrics["replicas"] == 2

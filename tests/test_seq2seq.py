@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kerasbook import seq2seq as s2s
-from kerasbook.testing import reversal_task
+from kerasbook.testing import check_reversal_decoding, check_stepper_reproduces_model, train_reverser
 
 
 def test_vectorizers_pad_mark_and_flag_unknown_words():
@@ -50,50 +50,26 @@ def test_translators_have_the_right_shapes_and_attention_only_where_named(kind):
 @pytest.fixture(scope="module")
 def reverser():
     """An attentive translator trained to write its source backwards (a reordering task)."""
-    src, tgt, x, din, dout = reversal_task(1_200)
-    keras.utils.set_random_seed(1)
-    model = s2s.build_translator("gru_additive", src.vocabulary_size(), tgt.vocabulary_size(), units=48, embed=16)
-    s2s.compile_translator(model, learning_rate=1e-2)
-    history = model.fit([x, din], dout, batch_size=64, epochs=25, verbose=0)
-    assert history.history["token_accuracy"][-1] > 0.95
-    return model, src, tgt
+    return train_reverser(lambda src_size, tgt_size: s2s.build_translator("gru_additive", src_size, tgt_size,
+                                                                          units=48, embed=16),
+                          1_200, learning_rate=1e-2, epochs=25, min_accuracy=0.95)
 
 
 def test_greedy_and_beam_decode_a_learned_reordering(reverser):
     model, src, tgt = reverser
-    vocab = tgt.get_vocabulary()
-    start, end = vocab.index(s2s.START), vocab.index(s2s.END)
-    sources = ["w1 w2 w3 w4", "w7 w0 w5", "w3 w3 w6 w1 w2"]
     stepper = s2s.Stepper(model)
-    ids = s2s.encode(src, sources)
-    greedy, attention = s2s.greedy_decode(stepper, ids, start, end, 8)
-    texts = [s2s.ids_to_text(g, vocab) for g in greedy]
-    assert texts == [" ".join(reversed(s.split())) for s in sources]
-    # Attention rows are distributions over the source; padded source positions get no weight.
-    assert attention.shape[0] == 3 and np.allclose(attention.sum(-1), 1, atol=1e-5)
-    assert np.abs(attention[1, :, 3:]).max() < 1e-6
+    got = check_reversal_decoding(stepper, src, tgt)
+    assert got.attention.shape[0] == 3
     # Writing the source backwards, the first output word looks at the last source word.
-    assert attention[0, 0].argmax() == 3
-    beam = s2s.beam_decode(stepper, ids, start, end, 8, width=3)
-    assert [s2s.ids_to_text(b, vocab) for b in beam] == texts
-    assert s2s.beam_decode(stepper, ids, start, end, 8, width=1, alpha=0.0) == greedy   # width 1 is greedy
+    assert got.attention[0, 0].argmax() == 3
     # Decoding the sentences together gives what decoding each alone gives.
-    assert [s2s.beam_decode(stepper, ids[i:i + 1], start, end, 8, width=3)[0] for i in range(3)] == beam
+    assert [s2s.beam_decode(stepper, got.ids[i:i + 1], got.start, got.end, 8, width=3)[0] for i in range(3)] == got.beam
 
 
 def test_the_stepper_reproduces_the_teacher_forced_model(reverser):
     model, src, tgt = reverser
-    vocab = tgt.get_vocabulary()
-    ids = s2s.encode(src, ["w5 w1 w0"])
-    target = s2s.encode(tgt, [f"{s2s.START} w0 w1 w5 {s2s.END}"])
-    din, _ = s2s.teacher_forcing(target)
-    full = keras.ops.convert_to_numpy(keras.ops.log_softmax(model([ids, din[:, :4]]), axis=-1))[0]
-    stepper = s2s.Stepper(model)
-    encoded, state = stepper.encode(ids)
-    for t in range(4):
-        logp, state, _ = stepper.step(din[:, t], encoded, ids, state)
-        np.testing.assert_allclose(logp[0], full[t], atol=1e-4)
-    assert vocab[int(full[3].argmax())] == s2s.END
+    full = check_stepper_reproduces_model(model, s2s.Stepper(model), src, tgt)
+    assert tgt.get_vocabulary()[int(full[3].argmax())] == s2s.END
 
 
 def test_token_accuracy_ignores_padding():

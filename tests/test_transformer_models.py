@@ -6,20 +6,15 @@ import pytest
 
 from kerasbook import seq2seq as s2s
 from kerasbook import transformer_models as tm
-from kerasbook.testing import reversal_task
+from kerasbook.testing import check_reversal_decoding, check_stepper_reproduces_model, train_reverser
 
 
 @pytest.fixture(scope="module")
 def reverser():
     """A small Transformer trained to write its source backwards."""
-    src, tgt, x, din, dout = reversal_task(1_500)
-    keras.utils.set_random_seed(1)
-    model = tm.build_transformer_translator(src.vocabulary_size(), tgt.vocabulary_size(), d_model=32,
-                                            num_heads=2, ff_dim=64, num_layers=1, dropout=0.0)
-    s2s.compile_translator(model, learning_rate=3e-3)
-    history = model.fit([x, din], dout, batch_size=64, epochs=30, verbose=0)
-    assert history.history["token_accuracy"][-1] > 0.97
-    return model, src, tgt
+    return train_reverser(lambda src_size, tgt_size: tm.build_transformer_translator(
+        src_size, tgt_size, d_model=32, num_heads=2, ff_dim=64, num_layers=1, dropout=0.0),
+        1_500, learning_rate=3e-3, epochs=30, min_accuracy=0.97)
 
 
 def test_translator_shapes_and_padding():
@@ -44,30 +39,12 @@ def test_translator_shapes_and_padding():
 
 def test_greedy_and_beam_decode_a_learned_reordering(reverser):
     model, src, tgt = reverser
-    vocab = tgt.get_vocabulary()
-    start, end = vocab.index(s2s.START), vocab.index(s2s.END)
-    sources = ["w1 w2 w3 w4", "w7 w0 w5", "w3 w3 w6 w1 w2"]
-    stepper = tm.TransformerStepper(model)
-    ids = s2s.encode(src, sources)
-    greedy, attention = s2s.greedy_decode(stepper, ids, start, end, 8)
-    texts = [s2s.ids_to_text(g, vocab) for g in greedy]
-    assert texts == [" ".join(reversed(s.split())) for s in sources]
-    assert np.allclose(attention.sum(-1), 1, atol=1e-5) and np.abs(attention[1, :, 3:]).max() < 1e-6
-    beam = s2s.beam_decode(stepper, ids, start, end, 8, width=3)
-    assert [s2s.ids_to_text(b, vocab) for b in beam] == texts
-    assert s2s.beam_decode(stepper, ids, start, end, 8, width=1, alpha=0.0) == greedy
+    check_reversal_decoding(tm.TransformerStepper(model), src, tgt)
 
 
 def test_the_stepper_reproduces_the_teacher_forced_model(reverser):
     model, src, tgt = reverser
-    ids = s2s.encode(src, ["w5 w1 w0"])
-    din, _ = s2s.teacher_forcing(s2s.encode(tgt, [f"{s2s.START} w0 w1 w5 {s2s.END}"]))
-    full = keras.ops.convert_to_numpy(keras.ops.log_softmax(model([ids, din[:, :4]], training=False), axis=-1))[0]
-    stepper = tm.TransformerStepper(model)
-    encoded, state = stepper.encode(ids)
-    for t in range(4):
-        logp, state, _ = stepper.step(din[:, t], encoded, ids, state)
-        np.testing.assert_allclose(logp[0], full[t], atol=1e-4)
+    check_stepper_reproduces_model(model, tm.TransformerStepper(model), src, tgt, training=False)
 
 
 def test_the_translator_saves_and_reloads(reverser, tmp_path):

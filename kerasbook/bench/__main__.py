@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from kerasbook import cli
+from kerasbook.chapters import resolve
 from kerasbook.bench import common, xla_report
 from kerasbook.bench.ch07 import bench_ctc  # noqa: F401 - kept importable from here
 
@@ -34,12 +35,8 @@ def print_table(rows):
 
 
 def _chapter(name: str, names) -> str:
-    chapter = name.strip().split("_")[0]
-    if chapter.isdigit():
-        chapter = f"ch{int(chapter):02d}"
-    if chapter not in names:
-        raise cli.UsageError(f"no benchmark for {name!r}; choose one of {', '.join(names)}")
-    return chapter
+    """The benchmark's key (`"ch07"`) for a chapter written as `ch07`, `7` or `ch07_crnn`."""
+    return resolve(name, {key: key for key in names}, what="benchmark for")
 
 
 def _all(args, names):

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasbook.bench.common import record_decision, step_part, step_rows
-from kerasbook.xla import measure_modes, median_time
-from kerasbook import xla
+from kerasbook.bench.common import chapter_report, chapter_steps, step_rows
+from kerasbook.xla import median_time
 
 CHAPTER_MODULE = "kerasbook.chapters.ch01_foundations"
 BAR = {"metric": "test_accuracy", "at_least": 0.95, "wall_s_at_most": 5 * 60}
@@ -66,20 +65,11 @@ def bench_knn(n_train=5_000, n_query=1_000, dims=64, k=5, repeats=3, seed=0):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.chapters import ch01_foundations as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "spiral MLP",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "spiral MLP", steps)
 
 
 def run(steps, quick, ship=False):
-    from kerasbook.chapters import ch01_foundations as ch
-
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    report, _ = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     print("measuring least squares and k-NN against scikit-learn ...", flush=True)
     report["least_squares"] = bench_least_squares(repeats=3 if quick else 5)
     report["knn"] = bench_knn(repeats=2 if quick else 3)

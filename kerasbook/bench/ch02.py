@@ -12,7 +12,8 @@ handwritten digits (360 held-out images), within 3 minutes of wall time.
 from __future__ import annotations
 
 import time
-from kerasbook import xla
+
+from kerasbook.bench.common import chapter_report, chapter_steps, step_rows
 
 CHAPTER_MODULE = "kerasbook.chapters.ch02_ann"
 BAR = {"metric": "test_accuracy", "at_least": 0.95, "wall_s_at_most": 3 * 60}
@@ -50,23 +51,11 @@ def bench_sine(steps=2000, repeats=3):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import step_part
-    from kerasbook.xla import measure_modes
-    from kerasbook.chapters import ch02_ann as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "784-64-10 MLP",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "784-64-10 MLP", steps)
 
 
 def run(steps, quick, ship=False):
-    from kerasbook.bench.common import record_decision
-    from kerasbook.chapters import ch02_ann as ch
-
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    report, _ = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     print("measuring the hand-written sine-fit update ...", flush=True)
     report["sine"] = bench_sine(steps=500 if quick else 2000)
     return report
@@ -74,8 +63,6 @@ def run(steps, quick, ship=False):
 
 def rows(report):
     """Table rows `(label, value)` for the terminal."""
-    from kerasbook.bench.common import step_rows
-
     out = step_rows(report)
     s = report["sine"]
     out.append(("sine GD update", f"XLA on {s['xla_on_us_per_update']:.0f} µs, off {s['xla_off_us_per_update']:.0f} µs"))

@@ -15,9 +15,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from kerasbook.bench.common import record_decision, step_part, step_rows
-from kerasbook.xla import measure_modes
-from kerasbook import xla
+from kerasbook.bench.common import chapter_report, chapter_steps, step_rows
 
 CHAPTER_MODULE = "kerasbook.chapters.ch03_cnn"
 BAR = {"metric": "test_accuracy", "at_least": 0.90, "wall_s_at_most": 12 * 60}
@@ -46,20 +44,11 @@ def bench_draw(n=1000):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.chapters import ch03_cnn as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "VGG-style CNN",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "VGG-style CNN", steps)
 
 
 def run(steps, quick, ship=False):
-    from kerasbook.chapters import ch03_cnn as ch
-
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    report, cfg = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     print("measuring padding modes and shape drawing ...", flush=True)
     report["padding_step_s"] = bench_padding(cfg, max(3, steps // 2) if quick else steps)
     report["draw_images_per_s_one_process"] = bench_draw(300 if quick else 1000)

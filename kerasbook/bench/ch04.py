@@ -20,9 +20,7 @@ import time
 
 import numpy as np
 
-from kerasbook.bench.common import record_decision, step_part, step_rows
-from kerasbook.xla import measure_modes
-from kerasbook import xla
+from kerasbook.bench.common import chapter_report, chapter_steps, step_rows
 
 CHAPTER_MODULE = "kerasbook.chapters.ch04_resnet"
 BAR = {"metric": "test_accuracy", "at_least": 0.95, "wall_s_at_most": 12 * 60}
@@ -62,21 +60,13 @@ def bench_twins(cfg, batch_size, steps=5, seed=0):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.chapters import ch04_resnet as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "ResNet-18 style",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "ResNet-18 style", steps)
 
 
 def run(steps, quick, ship=False):
     from kerasbook.chapters import ch04_resnet as ch
 
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    steps_by_mode = step_times(steps, quick)[0]["measured"]
-    record_decision(report, ch.CHAPTER, steps_by_mode, ship)
+    report, cfg = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     print("measuring the degradation twins (XLA off) ...", flush=True)
     report["twins_step_s"] = bench_twins(cfg, cfg.batch_size, steps=3 if quick else 5)
     report["costs"] = ch.cost_table()

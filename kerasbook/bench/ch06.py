@@ -12,6 +12,7 @@ the trivial baseline while the simple RNN's stays above 50 % of it, within
 
 from __future__ import annotations
 
+from kerasbook.bench.common import by_mode_name, chapter_report, chapter_steps, median_step_rows, step_rows
 from kerasbook import xla
 
 CHAPTER_MODULE = "kerasbook.chapters.ch06_lstm"
@@ -40,34 +41,16 @@ def keras_lstm_steps(cfg, steps):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import step_part
-    from kerasbook.xla import measure_modes
-    from kerasbook.chapters import ch06_lstm as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "our LSTM, 100 steps",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "our LSTM, 100 steps", steps)
 
 
 def run(steps, quick, ship=False):
-    from kerasbook.bench.common import record_decision
-    from kerasbook.chapters import ch06_lstm as ch
-
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    report, cfg = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     print("the same with keras.layers.LSTM ...", flush=True)
-    report["keras_lstm"] = {("xla_on" if k else "xla_off"): v
-                            for k, v in keras_lstm_steps(cfg, max(5, steps // 2 if quick else steps)).items()}
+    report["keras_lstm"] = by_mode_name(keras_lstm_steps(cfg, max(5, steps // 2 if quick else steps)))
     return report
 
 
 def rows(report):
     """Table rows `(label, value)` for the terminal."""
-    from kerasbook.bench.common import step_rows
-
-    out = step_rows(report)
-    for mode, r in report["keras_lstm"].items():
-        out.append((f"keras LSTM {mode.replace('_', ' ')}", f"median step {r['step_s'] * 1e3:.1f} ms"))
-    return out
+    return step_rows(report) + median_step_rows("keras LSTM", report["keras_lstm"])

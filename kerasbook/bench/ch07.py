@@ -16,9 +16,8 @@ import time
 
 import numpy as np
 
-from kerasbook.bench.common import record_decision, step_part, step_rows
-from kerasbook.xla import measure_modes, median_time
-from kerasbook import xla
+from kerasbook.bench.common import chapter_report, chapter_steps, step_rows
+from kerasbook.xla import median_time
 
 CHAPTER_MODULE = "kerasbook.chapters.ch07_crnn"
 BAR = {"metric": "test_exact_match_beam", "at_least": 0.95, "wall_s_at_most": 8 * 60}
@@ -102,23 +101,16 @@ def bench_draw(n=400):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.chapters import ch07_crnn as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "CRNN + CTC",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "CRNN + CTC", steps)
 
 
 def run(steps, quick, ship=False):
     from kerasbook.chapters import ch07_crnn as ch
 
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    steps_by_mode = step_times(steps, quick)[0]["measured"]
-    jit = record_decision(report, ch.CHAPTER, steps_by_mode, ship)
+    report, cfg = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
+    jit = report["resolved_xla_auto"] == "on"
     print("measuring the input pipeline and captcha drawing ...", flush=True)
-    consume = steps_by_mode[jit]["samples_per_s"]
+    consume = report["train_step"]["xla_on" if jit else "xla_off"]["samples_per_s"]
     report["pipeline"] = {
         "pipeline_samples_per_s": bench_pipeline(cfg, cfg.batch_size, seconds=2.0 if quick else 5.0),
         "training_consumes_samples_per_s": consume,

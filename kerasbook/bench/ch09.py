@@ -12,7 +12,7 @@ mean boundary IoU at least 0.05 lower.
 
 from __future__ import annotations
 
-from kerasbook import xla
+from kerasbook.bench.common import chapter_report, chapter_steps, step_rows
 
 CHAPTER_MODULE = "kerasbook.chapters.ch09_unet"
 BAR = {"checks": [{"metric": "unet_mean_iou", "at_least": 0.90}, {"metric": "boundary_iou_gap", "at_least": 0.05}],
@@ -21,13 +21,7 @@ BAR = {"checks": [{"metric": "unet_mean_iou", "at_least": 0.90}, {"metric": "bou
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import step_part
-    from kerasbook.xla import measure_modes
-    from kerasbook.chapters import ch09_unet as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "U-Net",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "U-Net", steps)
 
 
 def run(steps, quick, ship=False):
@@ -35,14 +29,9 @@ def run(steps, quick, ship=False):
 
     import numpy as np
 
-    from kerasbook.bench.common import record_decision
-    from kerasbook.chapters import ch09_unet as ch
     from kerasbook.layers.segmentation import scores
 
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    report, cfg = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     rng = np.random.default_rng(0)
     y, p = (rng.integers(0, 4, (1_000, cfg.image_size, cfg.image_size)) for _ in range(2))
     start = time.perf_counter()
@@ -53,6 +42,4 @@ def run(steps, quick, ship=False):
 
 def rows(report):
     """Table rows `(label, value)` for the terminal."""
-    from kerasbook.bench.common import step_rows
-
     return step_rows(report) + [("IoU + Dice + boundary IoU", f"{report['scores_s_per_1000_maps']:.2f} s per 1,000 maps")]

@@ -13,7 +13,7 @@ training with a ROC AUC of at least 0.95.
 
 from __future__ import annotations
 
-from kerasbook import xla
+from kerasbook.bench.common import chapter_report, chapter_steps, step_rows
 
 CHAPTER_MODULE = "kerasbook.chapters.ch10_autoencoder"
 BAR = {"checks": [{"metric": "denoise_gain_db", "at_least": 6.0}, {"metric": "anomaly_auc", "at_least": 0.95}],
@@ -40,23 +40,11 @@ def vae_steps(cfg, steps):
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import step_part
-    from kerasbook.xla import measure_modes
-    from kerasbook.chapters import ch10_autoencoder as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "conv autoencoder",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "conv autoencoder", steps)
 
 
 def run(steps, quick, ship=False):
-    from kerasbook.bench.common import record_decision
-    from kerasbook.chapters import ch10_autoencoder as ch
-
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    report, cfg = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     print("measuring the VAE's train_step ...", flush=True)
     report["vae_step_s"] = vae_steps(cfg, max(5, steps // 2 if quick else steps))
     return report
@@ -64,8 +52,6 @@ def run(steps, quick, ship=False):
 
 def rows(report):
     """Table rows `(label, value)` for the terminal."""
-    from kerasbook.bench.common import step_rows
-
     out = step_rows(report)
     v = report["vae_step_s"]
     out.append(("VAE train_step", f"XLA on {v['xla_on'] * 1e3:.1f} ms, off {v['xla_off'] * 1e3:.1f} ms"))

@@ -14,7 +14,7 @@ class of at least 90 % of them.
 
 from __future__ import annotations
 
-from kerasbook import xla
+from kerasbook.bench.common import chapter_report, chapter_steps, step_rows
 
 CHAPTER_MODULE = "kerasbook.chapters.ch11_colorization"
 BAR = {"checks": [{"metric": "fusion_error_reduction", "at_least": 0.30}, {"metric": "scene_accuracy", "at_least": 0.90}],
@@ -23,13 +23,7 @@ BAR = {"checks": [{"metric": "fusion_error_reduction", "at_least": 0.30}, {"metr
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import step_part
-    from kerasbook.xla import measure_modes
-    from kerasbook.chapters import ch11_colorization as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "colouriser + fusion",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "colouriser + fusion", steps)
 
 
 def run(steps, quick, ship=False):
@@ -39,13 +33,8 @@ def run(steps, quick, ship=False):
     import numpy as np
 
     from kerasbook import colour
-    from kerasbook.bench.common import record_decision
-    from kerasbook.chapters import ch11_colorization as ch
 
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    report, cfg = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     images = np.random.default_rng(0).integers(0, 256, (1_000, cfg.image_size, cfg.image_size, 3), dtype=np.uint8)
     colour.lab_to_rgb(colour.uint8_to_lab(images[:10]))                     # warm-up
     start = time.perf_counter()
@@ -56,7 +45,5 @@ def run(steps, quick, ship=False):
 
 def rows(report):
     """Table rows `(label, value)` for the terminal."""
-    from kerasbook.bench.common import step_rows
-
     return step_rows(report) + [("sRGB -> Lab -> sRGB (keras.ops)",
                                  f"{report['lab_round_trip_s_per_1000']:.2f} s per 1,000 images")]

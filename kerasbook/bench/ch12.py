@@ -17,7 +17,7 @@ sentences it beats the plain seq2seq by at least 20 BLEU points.
 
 from __future__ import annotations
 
-from kerasbook import xla
+from kerasbook.bench.common import chapter_report, chapter_steps, decoding_speeds, step_rows
 
 CHAPTER_MODULE = "kerasbook.chapters.ch12_attention"
 BAR = {"checks": [{"metric": "best_bleu", "at_least": 90.0}, {"metric": "longest_bucket_gain", "at_least": 20.0}],
@@ -26,27 +26,17 @@ BAR = {"checks": [{"metric": "best_bleu", "at_least": 90.0}, {"metric": "longest
 
 def step_times(steps, quick=False):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    from kerasbook.bench.common import step_part
-    from kerasbook.xla import measure_modes
-    from kerasbook.chapters import ch12_attention as ch
-
-    cfg = ch.Config()
-    return [step_part(ch.CHAPTER, "GRU + attention",
-                      measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+    return chapter_steps(CHAPTER_MODULE, "GRU + attention", steps)
 
 
 def run(steps, quick, ship=False):
     import keras
 
     from kerasbook import seq2seq as s2s
-    from kerasbook.bench.common import decoding_speeds, record_decision
     from kerasbook.chapters import ch12_attention as ch
     from kerasbook.data import enko
 
-    cfg = ch.Config()
-    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
-    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
-    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    report, cfg = chapter_report(CHAPTER_MODULE, step_times, steps, quick, ship)
     pairs = enko.draw_split(0, "bench", 256)
     src, tgt = s2s.make_vectorizers([p["en"] for p in pairs], [p["ko_tokens"] for p in pairs], cfg.max_source,
                                     cfg.max_target)
@@ -59,7 +49,5 @@ def run(steps, quick, ship=False):
 
 def rows(report):
     """Table rows `(label, value)` for the terminal."""
-    from kerasbook.bench.common import step_rows
-
     return step_rows(report) + [("greedy decoding", f"{report['greedy_sentences_per_s']:.0f} sentences/s"),
                                 ("beam search, width 4", f"{report['beam_sentences_per_s']:.0f} sentences/s")]

@@ -1,5 +1,8 @@
 """Pieces every chapter benchmark shares: the timed parts, their report rows, the bar run.
 
+A chapter with one timed model writes `step_times` with `chapter_steps` and
+starts its `run` with `chapter_report` (device, batch size, XLA decision).
+
 Timing a step and recording the XLA decision live in `kerasbook.xla`."""
 
 from __future__ import annotations
@@ -32,10 +35,39 @@ def record_decision(report, chapter, steps_by_mode, ship=False):
     `steps_by_mode` is what `xla.time_train_steps` returns; the faster
     step wins (see `decide`). Returns the faster mode (`True` = XLA on).
     """
-    report["train_step"] = {("xla_on" if k else "xla_off"): v for k, v in steps_by_mode.items()}
+    report["train_step"] = by_mode_name(steps_by_mode)
     jit = xla.decide(chapter, report["device"], steps_by_mode, ship=ship)
     report["resolved_xla_auto"] = "on" if jit else "off"
     return jit
+
+
+def chapter_steps(chapter_module: str, model: str, steps: int) -> list[dict]:
+    """`step_times` of a chapter with one timed model (`chapter_module`, the bench's `CHAPTER_MODULE`): its
+    `measure_step_times(Config(), ...)` with XLA on and off, as the `step_part` of the chapter's XLA decision."""
+    ch = importlib.import_module(chapter_module)
+    cfg = ch.Config()
+    return [step_part(ch.CHAPTER, model,
+                      xla.measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
+
+
+def chapter_report(chapter_module: str, step_times, steps: int, quick: bool, ship=False):
+    """The start of a one-model chapter's report: device, batch size and the XLA decision.
+
+    The training step is timed with XLA on and off by the benchmark's own
+    `step_times(steps, quick)` and the faster mode recorded (`record_decision`).
+    Returns `(report, cfg)`, `cfg` being the chapter's default `Config()`.
+    """
+    ch = importlib.import_module(chapter_module)
+    cfg = ch.Config()
+    report = {"chapter": ch.CHAPTER, "device": xla.device_kind(), "batch_size": cfg.batch_size}
+    print(f"measuring training steps (batch {cfg.batch_size}, XLA on and off) on {report['device']} ...", flush=True)
+    record_decision(report, ch.CHAPTER, step_times(steps, quick)[0]["measured"], ship)
+    return report, cfg
+
+
+def by_mode_name(steps_by_mode: dict) -> dict:
+    """`{True: ..., False: ...}` (what `xla.time_train_steps` returns) as `{"xla_on": ..., "xla_off": ...}`."""
+    return {("xla_on" if k else "xla_off"): v for k, v in steps_by_mode.items()}
 
 
 def record_part(part: dict, device: str, ship=False) -> dict:
@@ -43,7 +75,7 @@ def record_part(part: dict, device: str, ship=False) -> dict:
     measured = part["measured"]
     jit = xla.decide(part["key"], device, measured, part["run_steps"], ship)
     return {"device": device, "run_steps": part["run_steps"], "resolved_xla_auto": "on" if jit else "off",
-            "train_step": {("xla_on" if k else "xla_off"): v for k, v in measured.items()}}
+            "train_step": by_mode_name(measured)}
 
 
 def decoding_speeds(translator, sentences, width: int, alpha: float) -> dict:
@@ -67,6 +99,12 @@ def step_rows(report):
                                        f"{r['samples_per_s']:.0f} samples/s"))
     rows.append(("--xla auto resolves to", report["resolved_xla_auto"]))
     return rows
+
+
+def median_step_rows(label: str, steps_by_mode_name: dict) -> list[tuple[str, str]]:
+    """Table rows of the median step time per mode (`by_mode_name` keys), each labelled `label` and the mode."""
+    return [(f"{label} {mode.replace('_', ' ')}", f"median step {r['step_s'] * 1e3:.1f} ms")
+            for mode, r in steps_by_mode_name.items()]
 
 
 def run_chapter(module: str, out, args=(), cache=None):

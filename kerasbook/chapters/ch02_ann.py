@@ -41,6 +41,10 @@ from kerasbook import xla
 
 CHAPTER = "ch02_ann"
 PROG = "python -m kerasbook.chapters.ch02_ann"
+TITLE = "ANN"  # its name in the site's navigation
+TRACK = "Image track"
+TOPIC = ("batch, iteration and epoch; a cubic fitted by hand-written gradient descent; regression and "
+         "784-64-10 MLPs")
 NUM_CLASSES = 10
 BOSTON_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/boston_housing.npz"
 
@@ -310,6 +314,8 @@ def run_sine(cfg: Config, seed: int, quiet: bool):
 def save_sine_figures(figs: Path, x, y, result):
     import matplotlib.pyplot as plt
 
+    from kerasbook.plots import save_figure
+
     figs.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     ax.plot(x, y, "k-", lw=3, alpha=0.35, label="sin(x)")
@@ -325,9 +331,7 @@ def save_sine_figures(figs: Path, x, y, result):
     ax.legend(fontsize=7.5, loc="upper left")
     ax.grid(alpha=0.3)
     ax.set_title("fitting sin(x) with a cubic")
-    fig.tight_layout()
-    fig.savefig(figs / "sine_fit.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "sine_fit.png", dpi=110)
 
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
     every = result["steps"] / (len(result["losses_by_hand"]) - 1)
@@ -340,13 +344,13 @@ def save_sine_figures(figs: Path, x, y, result):
     ax.set_ylabel("sum of squared errors")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(figs / "sine_loss.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "sine_loss.png", dpi=110)
 
 
 def save_housing_figure(figs: Path, y_true, y_pred, metrics, source):
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     fig, ax = plt.subplots(figsize=(4.6, 4.4))
     ax.scatter(y_true, y_pred, s=8, alpha=0.6)
@@ -357,13 +361,13 @@ def save_housing_figure(figs: Path, y_true, y_pred, metrics, source):
     ax.set_title(f"house prices, test set ({source})\nRMSE {metrics['rmse']:.2f}, R² {metrics['r2']:.3f}", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(figs / "housing_fit.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "housing_fit.png", dpi=110)
 
 
 def save_digit_figures(figs: Path, images, labels, predicted):
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     # The first 24 test digits, and every wrong answer after them up to 8 more.
     n = min(24, len(labels))
@@ -379,9 +383,7 @@ def save_digit_figures(figs: Path, images, labels, predicted):
         ax.set_title(f"{predicted[i]} (true {labels[i]})" if wrong else f"{predicted[i]}", fontsize=9,
                      color="crimson" if wrong else "black")
     fig.suptitle("test digits and the class the MLP picked (red: wrong)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(figs / "predictions.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "predictions.png", dpi=110)
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), int)
     np.add.at(confusion, (labels, predicted), 1)
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
@@ -395,9 +397,7 @@ def save_digit_figures(figs: Path, images, labels, predicted):
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
     ax.set_title("confusion matrix, test set", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(figs / "confusion.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "confusion.png", dpi=110)
 
 
 def _train(argv):
@@ -479,8 +479,8 @@ def _train(argv):
     classifier_seconds = time.perf_counter() - start
 
     run.finish(
-        dataset=run.dataset(len(x_tr), len(x_va), len(x_te), name=DIGITS.name,
-                            housing=run.dataset(len(hx_tr), len(hx_va), len(hx_te), name=HOUSING.name)),
+        dataset=run.dataset_entry(len(x_tr), len(x_va), len(x_te), name=DIGITS.name,
+                                  housing=run.dataset_entry(len(hx_tr), len(hx_va), len(hx_te), name=HOUSING.name)),
         info=info,
         seconds={"sine": sine_seconds, "housing": housing_seconds, "data": data_seconds,
                  "train": info.train_seconds, "classifier": classifier_seconds},
@@ -498,8 +498,7 @@ def _train(argv):
 
 def main(argv=None):
     """Run the chapter (all three parts); returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return cli.run_main(_train, argv, PROG)
+    return cli.chapter_main(argv, _train, PROG)
 
 
 if __name__ == "__main__":

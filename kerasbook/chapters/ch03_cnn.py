@@ -46,6 +46,9 @@ from kerasbook import xla
 
 CHAPTER = "ch03_cnn"
 PROG = "python -m kerasbook.chapters.ch03_cnn"
+TITLE = "CNN / VGG"  # its name in the site's navigation
+TRACK = "Image track"
+TOPIC = "convolution, padding and pooling; a VGG-style CNN with augmentation; transfer learning"
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 
 
@@ -366,6 +369,8 @@ def vgg16_backbone():
 def _grid(images, captions, path, wrong=None, cols=8, title=""):
     import matplotlib.pyplot as plt
 
+    from kerasbook.plots import save_figure
+
     rows = -(-len(images) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.45 * rows + 0.3), squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -375,10 +380,7 @@ def _grid(images, captions, path, wrong=None, cols=8, title=""):
             ax.set_title(captions[i], fontsize=7, color="crimson" if wrong is not None and wrong[i] else "black")
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path, dpi=90)
 
 
 def save_figures(out: Path, model, history, splits, names, transfer, cfg: Config):
@@ -387,7 +389,7 @@ def save_figures(out: Path, model, history, splits, names, transfer, cfg: Config
     from keras import ops
 
     from kerasbook.layers.padding import PADDING_MODES, Padding2D
-    from kerasbook.plots import plot_history
+    from kerasbook.plots import plot_history, save_figure
 
     figs = out / "figures"
     plot_history(history, figs / "curves.png", title="VGG-style CNN")
@@ -431,9 +433,7 @@ def save_figures(out: Path, model, history, splits, names, transfer, cfg: Config
     for ax in axes.flat:
         ax.axis("off")
     fig.suptitle("input and 16 feature maps of block1_conv1 (after ReLU)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(figs / "feature_maps.png", dpi=90)
-    plt.close(fig)
+    save_figure(fig, figs / "feature_maps.png", dpi=90)
 
     if transfer:
         methods = ("scratch", "feature_extraction", "fine_tune")
@@ -447,9 +447,7 @@ def save_figures(out: Path, model, history, splits, names, transfer, cfg: Config
         ax.set_ylim(0, 1)
         ax.legend(loc="upper left", fontsize=8)
         ax.set_title("transfer learning: new task, few labels")
-        fig.tight_layout()
-        fig.savefig(figs / "transfer.png", dpi=100)
-        plt.close(fig)
+        save_figure(fig, figs / "transfer.png", dpi=100)
 
 
 def linear_baseline(splits, epochs=5, seed=0):
@@ -533,7 +531,7 @@ def _train(argv):
     if transfer:
         final.update({f"transfer_{m}": v for m, v in transfer[small_point].items()})
     run.finish(
-        dataset=run.dataset(len(x_tr), len(x_va), len(x_te), name=SPEC.name if source == "full" else "shapes32"),
+        dataset=run.dataset_entry(len(x_tr), len(x_va), len(x_te), name=SPEC.name if source == "full" else "shapes32"),
         info=info, final=final,
         seconds={"data": data_seconds, "train": info.train_seconds, "baseline_and_transfer": transfer_seconds},
         test_loss=test["loss"],
@@ -553,8 +551,7 @@ def _train(argv):
 
 def main(argv=None):
     """Train the chapter's models; returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return cli.run_main(_train, argv, PROG)
+    return cli.chapter_main(argv, _train, PROG)
 
 
 if __name__ == "__main__":

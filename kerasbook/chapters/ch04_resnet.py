@@ -42,6 +42,9 @@ from kerasbook import xla
 
 CHAPTER = "ch04_resnet"
 PROG = "python -m kerasbook.chapters.ch04_resnet"
+TITLE = "ResNet"  # its name in the site's navigation
+TRACK = "Image track"
+TOPIC = "residual and bottleneck blocks, the degradation experiment, MobileNet and Inception costs"
 IMAGE_SHAPE = (32, 32, 3)
 NUM_CLASSES = 10
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
@@ -396,7 +399,7 @@ def save_figures(out: Path, history, x_test, y_test, predictions, class_names, d
     """Write every figure of the chapter to `out/figures`."""
     import matplotlib.pyplot as plt
 
-    from kerasbook.plots import image_grid, plot_history
+    from kerasbook.plots import image_grid, plot_history, save_figure
 
     figs = out / "figures"
     plot_history(history, figs / "curves.png", title="ResNet-18 style network")
@@ -423,9 +426,7 @@ def save_figures(out: Path, history, x_test, y_test, predictions, class_names, d
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     fig.suptitle("Same layers, same start: only the skip connections differ")
-    fig.tight_layout()
-    fig.savefig(figs / "degradation_curves.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "degradation_curves.png", dpi=110)
 
     # Per-layer gradient norms, at initialisation and after one epoch.
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
@@ -439,9 +440,7 @@ def save_figures(out: Path, history, x_test, y_test, predictions, class_names, d
     axes[0].set_ylabel("‖∂loss/∂kernel‖")
     axes[0].legend()
     fig.suptitle("Gradient norm of each conv layer's kernel")
-    fig.tight_layout()
-    fig.savefig(figs / "gradient_norms.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "gradient_norms.png", dpi=110)
 
     # The pooling example as three annotated grids.
     fig, axes = plt.subplots(1, 3, figsize=(8, 2.9), gridspec_kw={"width_ratios": [2, 1.2, 1.2]})
@@ -457,9 +456,7 @@ def save_figures(out: Path, history, x_test, y_test, predictions, class_names, d
     for k in (1.5,):
         axes[0].axhline(k, color="k", lw=2)
         axes[0].axvline(k, color="k", lw=2)
-    fig.tight_layout()
-    fig.savefig(figs / "pooling.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "pooling.png", dpi=110)
 
     # Parameters and multiply-adds of the blocks, on a log scale.
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), sharey=True)
@@ -473,9 +470,7 @@ def save_figures(out: Path, history, x_test, y_test, predictions, class_names, d
             ax.text(r[key], i, f" {r[key]:,}", va="center", fontsize=7)
     axes[0].set_yticks(range(len(names)), names, fontsize=7)
     axes[0].invert_yaxis()
-    fig.tight_layout()
-    fig.savefig(figs / "costs.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "costs.png", dpi=110)
 
 
 def _train(argv):
@@ -528,7 +523,7 @@ def _train(argv):
 
     save_figures(out, history, x_te, y_te, predictions, class_names, degradation, pooling, costs_rows)
     run.finish(
-        dataset=run.dataset(len(x_tr), len(x_va), len(x_te)), info=info,
+        dataset=run.dataset_entry(len(x_tr), len(x_va), len(x_te)), info=info,
         seconds={"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds,
                  "degradation": deep_seconds},
         final={"test_accuracy": test_accuracy, "plain_final_loss": final_losses["plain"],
@@ -547,9 +542,8 @@ def _train(argv):
 
 
 def main(argv=None):
-    """Run the chapter; returns the exit code (2 with a one-line error for bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return cli.run_main(_train, argv, PROG)
+    """Train the ResNet and the degradation twins; returns the exit code (2 with a one-line error for bad input)."""
+    return cli.chapter_main(argv, _train, PROG)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,10 @@ from kerasbook import xla
 
 CHAPTER = "ch05_rnn"
 PROG = "python -m kerasbook.chapters.ch05_rnn"
+TITLE = "RNN"  # its name in the site's navigation
+TRACK = "Sequence track"
+TOPIC = ("the recurrence as our own cell, weight sharing, sliding-window forecasting against honest baselines,"
+         " BPTT and the vanishing gradient")
 
 
 # --8<-- [start:config]
@@ -137,6 +141,8 @@ def gradient_figure(path, curves: dict, title: str):
     """d loss / d h_t against the distance from the end, log scale."""
     import matplotlib.pyplot as plt
 
+    from kerasbook.plots import save_figure
+
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for name, norms in curves.items():
         ax.semilogy(np.arange(len(norms)), np.maximum(norms, 1e-30), label=name)
@@ -145,10 +151,7 @@ def gradient_figure(path, curves: dict, title: str):
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def bptt_probe(model, cfg: Config, z, split, seed):
@@ -235,7 +238,7 @@ def _train(argv):
     if season:
         final["seasonal_naive_test_mae"] = table[f"seasonal naive ({season})"]["mae"]
     run.finish(
-        dataset=run.dataset(tr, va, te, values=len(values), units=units_label, season=season),
+        dataset=run.dataset_entry(tr, va, te, values=len(values), units=units_label, season=season),
         info=fit["info"], final=final,
         seconds={"data": data_seconds, "train": fit["info"].train_seconds, "bptt_probe": probe_seconds,
                  "random_walk": walk_seconds},
@@ -255,9 +258,8 @@ def _train(argv):
 
 
 def main(argv=None):
-    """Run the chapter; returns the exit code (2 with a one-line error for bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return cli.run_main(_train, argv, PROG)
+    """Train the forecasters (the series, a random walk); returns the exit code (2 with a one-line error for bad input)."""
+    return cli.chapter_main(argv, _train, PROG)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ from kerasbook import xla
 
 CHAPTER = "ch06_lstm"
 PROG = "python -m kerasbook.chapters.ch06_lstm"
+TITLE = "LSTM"  # its name in the site's navigation
+TRACK = "Sequence track"
+TOPIC = "an LSTM cell built from its gates; the adding problem, LSTM vs simple RNN; gate activations"
 
 
 # --8<-- [start:config]
@@ -179,6 +182,8 @@ def gate_figure(path, x, y, prediction, trace, units_shown=16):
     """The input sequence with its marks, then input gate, forget gate and cell state over time."""
     import matplotlib.pyplot as plt
 
+    from kerasbook.plots import save_figure
+
     marks = np.flatnonzero(x[:, 1])
     # The units whose cell state moves most at the marked steps tell the story; show those.
     jump = np.abs(np.diff(trace["cell"], axis=0, prepend=0))[marks].sum(axis=0)
@@ -204,15 +209,14 @@ def gate_figure(path, x, y, prediction, trace, units_shown=16):
         for m_ in marks:
             ax.axvline(m_, color="crimson", lw=0.8, ls="--")
     axes[-1].set_xlabel(f"time step t (the {units_shown} units whose cell state moves most at the marks)")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def adding_figure(path, histories: dict, baseline: float):
     """Validation MSE per epoch of both models against the trivial baseline (log scale)."""
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for name, history in histories.items():
@@ -225,10 +229,7 @@ def adding_figure(path, histories: dict, baseline: float):
     ax.set_ylabel("MSE")
     ax.set_title("the adding problem: who remembers the first marked value?", fontsize=10)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def diagram_models():
@@ -300,9 +301,11 @@ def _train(argv):
         "forecast_linear_ar_test_mae": table[f"linear AR ({cfg.window} lags)"]["mae"],
     }
     run.finish(
-        dataset=run.dataset(cfg.train_size, cfg.val_size, cfg.test_size, name="adding_problem", source="generated",
-                            forecasting={"name": sr.SPEC.name, "source": run.source, "values": len(values),
-                                         "train": fc["sizes"][0], "validation": fc["sizes"][1], "test": fc["sizes"][2]}),
+        dataset=run.dataset_entry(cfg.train_size, cfg.val_size, cfg.test_size, name="adding_problem",
+                                  source="generated",
+                                  forecasting={"name": sr.SPEC.name, "source": run.source, "values": len(values),
+                                               "train": fc["sizes"][0], "validation": fc["sizes"][1],
+                                               "test": fc["sizes"][2]}),
         info=lstm_info, final=final,
         seconds={"data": data_seconds, "train": lstm_info.train_seconds,
                  "adding_rnn": results["simple RNN"]["seconds"], "forecasting": forecast_seconds},
@@ -319,9 +322,8 @@ def _train(argv):
 
 
 def main(argv=None):
-    """Run the chapter; returns the exit code (2 with a one-line error for bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return cli.run_main(_train, argv, PROG)
+    """Run the adding problem and the forecasts; returns the exit code (2 with a one-line error for bad input)."""
+    return cli.chapter_main(argv, _train, PROG)
 
 
 if __name__ == "__main__":

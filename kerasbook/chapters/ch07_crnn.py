@@ -32,13 +32,16 @@ from pathlib import Path
 
 import numpy as np
 
-from kerasbook import cli
+from kerasbook import cli, saving
 from kerasbook.data import DatasetSpec, cached_or_downloaded, register
 from kerasbook.data import captcha as cap
 from kerasbook import xla
 
 CHAPTER = "ch07_crnn"
 PROG = "python -m kerasbook.chapters.ch07_crnn"
+TITLE = "GRU + CRNN"  # its name in the site's navigation
+TRACK = "Sequence track"
+TOPIC = "a captcha reader trained with CTC, greedy and beam decoding"
 NUM_CLASSES = len(cap.ALPHABET) + 1          # 36 symbols + the CTC blank (class 0)
 LAB_URL = "https://github.com/AakashKumarNain/CaptchaCracker/raw/master/captcha_images_v2.zip"
 
@@ -361,7 +364,7 @@ def save_figures(out: Path, history, test_images, texts, predictions, logits):
     import matplotlib.pyplot as plt
     from keras import ops
 
-    from kerasbook.plots import image_grid, plot_history
+    from kerasbook.plots import image_grid, plot_history, save_figure
 
     figs = out / "figures"
     plot_history(history, figs / "curves.png", title="CRNN + CTC on captchas")
@@ -384,9 +387,7 @@ def save_figures(out: Path, history, test_images, texts, predictions, logits):
     bottom.set_xticks(range(probs.shape[0]))
     bottom.set_xlabel("time step (one 8-pixel column group)")
     bottom.set_ylabel("class (_ = blank)")
-    fig.tight_layout()
-    fig.savefig(figs / "ctc_alignment.png", dpi=110)
-    plt.close(fig)
+    save_figure(fig, figs / "ctc_alignment.png", dpi=110)
 
 
 def wall_time_line(seconds: dict) -> str:
@@ -452,7 +453,7 @@ def _train(argv):
     eval_seconds = time.perf_counter() - eval_start
     save_figures(out, history, x_te, t_te, predictions, logits)
     seconds["figures"] = time.perf_counter() - eval_start - eval_seconds
-    metrics_json = run.finish(dataset=run.dataset(len(x_tr), len(x_va), len(x_te)), info=info,
+    metrics_json = run.finish(dataset=run.dataset_entry(len(x_tr), len(x_va), len(x_te)), info=info,
                               seconds={"data": data_seconds, "train": info.train_seconds, "evaluate": eval_seconds,
                                        **seconds},
                               final={**metrics, **{k: v[-1] for k, v in history.items()}})
@@ -478,7 +479,7 @@ def _predict(argv):
     import kerasbook.layers.ctc  # noqa: F401  (registers the custom objects)
     import kerasbook.layers.residual  # noqa: F401
 
-    model = cli.load_model(args.model, "chapter 7")
+    model = saving.load_user_model(args.model, "chapter 7")
     logits = model.predict(images, verbose=0)
     for path, text in zip(args.images, decode_batch(logits, args.beam_width)):
         print(f"{path}\t{text}")
@@ -487,7 +488,7 @@ def _predict(argv):
 
 def main(argv=None):
     """Train (the default, or `train`) or read images (`predict`); returns the exit code."""
-    return cli.train_or_predict(sys.argv[1:] if argv is None else argv, _train, _predict, PROG)
+    return cli.chapter_main(argv, _train, PROG, predict=_predict)
 
 
 if __name__ == "__main__":

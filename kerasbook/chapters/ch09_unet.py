@@ -39,13 +39,17 @@ from pathlib import Path
 
 import numpy as np
 
-from kerasbook import cli
+from kerasbook import cli, saving
 from kerasbook.data import DatasetSpec, register, tfds_data_dir, tfds_prepared
 from kerasbook.data import segshapes as sg
 from kerasbook import xla
 
 CHAPTER = "ch09_unet"
 PROG = "python -m kerasbook.chapters.ch09_unet"
+TITLE = "U-Net"  # its name in the site's navigation
+TRACK = "Encoder-decoder track"
+TOPIC = ("the four vision tasks, encoder-decoder, skip connections: U-Net against its twin without skips; IoU,"
+         " Dice and boundary IoU")
 PET_CLASSES = ("background", "pet")
 
 
@@ -241,6 +245,8 @@ def tasks_figure(path, seed):
 
     from scipy.ndimage import binary_dilation
 
+    from kerasbook.plots import save_figure
+
     # The first scene in which two objects of the same class touch: semantic
     # segmentation merges them, instance segmentation keeps them apart.
     for index in range(500):
@@ -267,14 +273,14 @@ def tasks_figure(path, seed):
     axes[3].set_title("instance segmentation:\na class and an object per pixel", fontsize=8)
     for ax in axes:
         ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def comparison_figure(path, images, truth, unet, fcn, class_names, n=6):
     """Input / truth / U-Net / FCN on unseen images; wrong pixels outlined in white."""
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     fig, axes = plt.subplots(n, 4, figsize=(7.2, 1.9 * n))
     for i in range(n):
@@ -293,14 +299,14 @@ def comparison_figure(path, images, truth, unet, fcn, class_names, n=6):
                 ax.set_title(title, fontsize=7)
     handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE[k] / 255) for k in range(1, len(class_names))]
     fig.legend(handles, class_names[1:], loc="lower center", ncol=len(class_names) - 1, fontsize=8)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100, rect=(0, 0.03, 1, 1))
 
 
 def scores_figure(path, results: dict, class_names):
     """IoU and boundary IoU per class for every trained model."""
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     names = list(results)
     k = len(class_names)
@@ -315,9 +321,7 @@ def scores_figure(path, results: dict, class_names):
         ax.set_title(f"{title} per class on unseen images", fontsize=9)
         ax.set_ylim(0, 1.05)
     axes[0].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def train_segmenter(name, skips, dice, data, cfg, run, out, num_classes, size):
@@ -412,8 +416,8 @@ def _train(argv):
     if cfg.compare_loss:
         final["other_loss_mean_iou"] = results[other]["mean_iou"]
         final["other_loss_mean_boundary_iou"] = results[other]["mean_boundary_iou"]
-    run.finish(dataset=run.dataset(len(data[0][0]), len(data[1][0]), len(xt), image_size=size,
-                                   classes=list(class_names)),
+    run.finish(dataset=run.dataset_entry(len(data[0][0]), len(data[1][0]), len(xt), image_size=size,
+                                         classes=list(class_names)),
                info=unet_info, final=final, seconds=seconds, results=results)
     print(f"U-Net: mean IoU {u['mean_iou']:.3f}, boundary IoU {u['mean_boundary_iou']:.3f}; FCN without skips: "
           f"{f['mean_iou']:.3f}, {f['mean_boundary_iou']:.3f}; XLA {'on' if run.jit else 'off'}; wrote {out}")
@@ -431,7 +435,7 @@ def _predict(argv):
 
     import kerasbook.layers.segmentation  # noqa: F401  (registers the custom loss)
 
-    model = cli.load_model(args.model, "chapter 9")
+    model = saving.load_user_model(args.model, "chapter 9")
     size = model.input_shape[1]
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -452,7 +456,7 @@ def _predict(argv):
 
 def main(argv=None):
     """Train (the default, or `train`) or segment images (`predict`); returns the exit code."""
-    return cli.train_or_predict(sys.argv[1:] if argv is None else argv, _train, _predict, PROG)
+    return cli.chapter_main(argv, _train, PROG, predict=_predict)
 
 
 if __name__ == "__main__":

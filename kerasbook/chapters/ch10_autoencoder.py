@@ -40,6 +40,10 @@ from kerasbook import xla
 
 CHAPTER = "ch10_autoencoder"
 PROG = "python -m kerasbook.chapters.ch10_autoencoder"
+TITLE = "Autoencoders"  # its name in the site's navigation
+TRACK = "Encoder-decoder track"
+TOPIC = ("dense and convolutional autoencoders, a linear AE vs PCA, denoising, a VAE with its own train_step, "
+         "anomaly detection")
 SHAPE = (28, 28, 1)
 
 
@@ -363,6 +367,8 @@ def save_figures(figs, data, recon_models, pca, denoise, headline, vae, anomaly,
     import matplotlib.pyplot as plt
     from scipy.stats import norm
 
+    from kerasbook.plots import save_figure
+
     figs.mkdir(parents=True, exist_ok=True)
     (_, _), _, (xt, yt) = data
     n = 10
@@ -379,9 +385,7 @@ def save_figures(figs, data, recon_models, pca, denoise, headline, vae, anomaly,
     for ax_row, (kind, model) in zip(axes[1:], recon_models.items()):
         row(ax_row, model.predict(xt[:n], verbose=0), f"{kind} AE")
     fig.suptitle(f"unseen digits rebuilt from a latent vector of {cfg.latent} numbers", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(figs / "reconstructions.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "reconstructions.png", dpi=100)
 
     k = pca["k"]
     decoder = np.linalg.qr(pca["decoder"].T)[0].T                 # an orthonormal basis of the AE's subspace
@@ -389,17 +393,13 @@ def save_figures(figs, data, recon_models, pca, denoise, headline, vae, anomaly,
     row(axes[0], [(c - c.min()) / (np.ptp(c) + 1e-9) for c in pca["components"].reshape(k, 28, 28)], "PCA")
     row(axes[1], [(c - c.min()) / (np.ptp(c) + 1e-9) for c in decoder.reshape(k, 28, 28)], "linear AE")
     fig.suptitle(f"same subspace, different basis: largest principal angle {pca['max_angle_deg']:.2f}°", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(figs / "pca_vs_linear_ae.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "pca_vs_linear_ae.png", dpi=100)
 
     fig, axes = plt.subplots(3, n, figsize=(n * 0.9, 3.0))
     row(axes[0], xt[:n], "clean")
     row(axes[1], headline["noisy"][:n], f"noisy σ={cfg.noise}")
     row(axes[2], headline["output"][:n], "denoised")
-    fig.tight_layout()
-    fig.savefig(figs / "denoising.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "denoising.png", dpi=100)
 
     fig, ax = plt.subplots(figsize=(5.2, 3.4))
     levels = list(denoise)
@@ -409,9 +409,7 @@ def save_figures(figs, data, recon_models, pca, denoise, headline, vae, anomaly,
     ax.set_ylabel("PSNR on unseen digits (dB)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(figs / "denoising_psnr.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "denoising_psnr.png", dpi=100)
 
     fig, ax = plt.subplots(figsize=(5.4, 4.6))
     means = vae["test_means"]
@@ -420,9 +418,7 @@ def save_figures(figs, data, recon_models, pca, denoise, headline, vae, anomaly,
     ax.set_xlabel("z₁")
     ax.set_ylabel("z₂")
     ax.set_title("VAE: where the unseen digits land in the 2-D latent space", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(figs / "vae_latent.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "vae_latent.png", dpi=100)
 
     steps, gap = 12, 4
     grid = norm.ppf(np.linspace(0.05, 0.95, steps))                    # evenly spaced in probability under N(0, 1)
@@ -436,18 +432,14 @@ def save_figures(figs, data, recon_models, pca, denoise, headline, vae, anomaly,
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title("the latent plane decoded: z₁ left to right, z₂ bottom to top", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(figs / "vae_grid.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "vae_grid.png", dpi=100)
 
     rng = np.random.default_rng(0)
     samples = vae["decoder"].predict(rng.normal(size=(2 * n, cfg.vae_latent)).astype("float32"), verbose=0)
     fig, axes = plt.subplots(2, n, figsize=(n * 0.9, 2.0))
     row(axes[0], samples[:n], "z ~ N(0, I)")
     row(axes[1], samples[n:], "")
-    fig.tight_layout()
-    fig.savefig(figs / "vae_samples.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "vae_samples.png", dpi=100)
 
     r = anomaly[cfg.anomaly_digit]
     fig, ax = plt.subplots(figsize=(6, 3.4))
@@ -460,9 +452,7 @@ def save_figures(figs, data, recon_models, pca, denoise, headline, vae, anomaly,
     ax.set_ylabel("test images")
     ax.set_title(f"anomaly detection: ROC AUC {r['auc']:.3f}", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(figs / "anomaly.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "anomaly.png", dpi=100)
 
 
 def load_data(run):
@@ -529,8 +519,8 @@ def _train(argv):
         **{f"{kind}_test_mse": r["test_mse"] for kind, r in recon.items()},
     }
     run.finish(
-        dataset=run.dataset(len(data[0][0]), len(data[1][0]), len(data[2][0])), info=headline["info"], final=final,
-        seconds=seconds, reconstruction=recon, denoising=denoise,
+        dataset=run.dataset_entry(len(data[0][0]), len(data[1][0]), len(data[2][0])), info=headline["info"],
+        final=final, seconds=seconds, reconstruction=recon, denoising=denoise,
         pca={k: v for k, v in pca.items() if k not in ("components", "decoder")},
         vae={"final": vae["final"], "epochs": cfg.vae_epochs, "seconds": vae["seconds"]},
         anomaly={str(k): {m: v for m, v in r.items() if m != "scores"} for k, r in anomaly.items()},
@@ -543,9 +533,8 @@ def _train(argv):
 
 
 def main(argv=None):
-    """Run the chapter; returns the exit code (2 with a one-line error for bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return cli.run_main(_train, argv, PROG)
+    """Train every autoencoder of the chapter; returns the exit code (2 with a one-line error for bad input)."""
+    return cli.chapter_main(argv, _train, PROG)
 
 
 if __name__ == "__main__":

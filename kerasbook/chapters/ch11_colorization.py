@@ -42,13 +42,17 @@ from pathlib import Path
 
 import numpy as np
 
-from kerasbook import cli
+from kerasbook import cli, saving
 from kerasbook.data import DatasetSpec, register, tfds_data_dir, tfds_prepared
 from kerasbook.data import colorscenes as cs
 from kerasbook import xla
 
 CHAPTER = "ch11_colorization"
 PROG = "python -m kerasbook.chapters.ch11_colorization"
+TITLE = "Colorization"  # its name in the site's navigation
+TRACK = "Encoder-decoder track"
+TOPIC = ("Let There Be Color: sRGB ↔ Lab in keras.ops, the fusion layer, joint scene classification, with vs "
+         "without the global path")
 AB_SCALE = 128.0          # the network predicts ab / 128, in [-1, 1] through tanh
 FULL_NAME = "tf_flowers"
 
@@ -343,6 +347,8 @@ def scenes_figure(path, seed):
     """The same landscape drawn in each class, and its grey version, which the four share."""
     import matplotlib.pyplot as plt
 
+    from kerasbook.plots import save_figure
+
     n = len(cs.CLASSES)
     fig, axes = plt.subplots(2, n + 1, figsize=(2.1 * (n + 1), 4.6))
     for row, index in enumerate((3, 11)):
@@ -357,9 +363,7 @@ def scenes_figure(path, seed):
     for ax in axes.flat:
         ax.axis("off")
     fig.suptitle("one landscape in four classes: same lightness (except the emblem), different colours", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def colour_spaces_figure(path, image):
@@ -367,6 +371,7 @@ def colour_spaces_figure(path, image):
     import matplotlib.pyplot as plt
 
     from kerasbook import colour
+    from kerasbook.plots import save_figure
 
     rgb = image.astype(np.float64) / 255
     hsv, cmyk, lab = colour.rgb_to_hsv(rgb), colour.rgb_to_cmyk(rgb), lab_of(image)
@@ -388,14 +393,14 @@ def colour_spaces_figure(path, image):
                 ax.set_title(name, fontsize=8)
             ax.axis("off")
         axes[r, 0].axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save_figure(fig, path, dpi=80)
 
 
 def comparison_figure(path, images, lightness, ab_plain, ab_fused, dependent, n=6):
     """Grey input / without fusion / with fusion / truth on unseen images, each with its ab error."""
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     true_ab = lab_of(images[:n])[..., 1:]
     fig, axes = plt.subplots(n, 4, figsize=(7.4, 1.95 * n))
@@ -412,14 +417,14 @@ def comparison_figure(path, images, lightness, ab_plain, ab_fused, dependent, n=
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(title if (i == 0 or "error" in title) else "", fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save_figure(fig, path, dpi=80)
 
 
 def error_maps_figure(path, images, ab_plain, ab_fused, n=6):
     """Per-pixel ab error (Lab units) of both models on the same unseen images."""
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     true_ab = lab_of(images[:n])[..., 1:]
     models = [(ab, name) for ab, name in ((ab_plain, "without fusion"), (ab_fused, "with fusion")) if ab is not None]
@@ -438,13 +443,14 @@ def error_maps_figure(path, images, ab_plain, ab_fused, n=6):
         ax.set_yticks([])
     axes[0, 0].set_ylabel("truth", fontsize=8)
     fig.colorbar(shown, ax=axes[1:].ravel().tolist(), shrink=0.8, label="ab error")
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, path, dpi=100, tight=False, bbox_inches="tight")
 
 
 def curves_figure(path, fused: dict, plain: dict | None, alpha: float):
     """The joint loss's two parts (colour MSE and scene cross-entropy) and the scene accuracy, by epoch."""
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.3))
     for hist, label, style in ((fused, "with fusion", "-"), (plain, "without fusion", "--")):
@@ -467,9 +473,7 @@ def curves_figure(path, fused: dict, plain: dict | None, alpha: float):
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 # --8<-- [end:figures]
 
 
@@ -587,8 +591,8 @@ def _train(argv):
         final.update(no_fusion_ab_error_scene=p["ab_error_scene"], no_fusion_ab_error_all=p["ab_error_all"],
                      fusion_error_reduction=1 - f["ab_error_scene"] / p["ab_error_scene"])
     extra = {"distance_bins": list(DISTANCE_BINS)} if run.source == "builtin" else {}
-    run.finish(dataset=run.dataset(len(data[0][0]), len(data[1][0]), len(xt), image_size=cfg.image_size,
-                                   classes=list(class_names), **extra),
+    run.finish(dataset=run.dataset_entry(len(data[0][0]), len(data[1][0]), len(xt), image_size=cfg.image_size,
+                                         classes=list(class_names), **extra),
                info=trained["with fusion"][2], final=final, seconds=seconds, results=results,
                grey_baseline=grey)
     summary = f"with fusion: ab error {f['ab_error_scene']:.2f}, scene accuracy {f['scene_accuracy']:.1%}"
@@ -634,7 +638,7 @@ def _colorize(argv):
 
     import kerasbook.layers.fusion  # noqa: F401  (registers the fusion layer)
 
-    model = cli.load_model(args.model, "chapter 11")
+    model = saving.load_user_model(args.model, "chapter 11")
     size = model.input_shape[1]
     names = _class_names(Path(args.model).parent / "metrics.json")
     read = [read_grey(path, size) for path in args.images]          # every image checked before any is written
@@ -657,7 +661,7 @@ def _colorize(argv):
 
 def main(argv=None):
     """Train (the default, or `train`) or colourise images (`colorize`); returns the exit code."""
-    return cli.train_or_predict(sys.argv[1:] if argv is None else argv, _train, _colorize, PROG, command="colorize")
+    return cli.chapter_main(argv, _train, PROG, colorize=_colorize)
 
 
 if __name__ == "__main__":

@@ -45,14 +45,26 @@ from pathlib import Path
 
 import numpy as np
 
-from kerasbook import cli
+from kerasbook import cli, saving
 from kerasbook.data import DatasetSpec, cached_or_downloaded, register
 from kerasbook import xla
 
 CHAPTER = "ch12_attention"
 PROG = "python -m kerasbook.chapters.ch12_attention"
+TITLE = "Attention"  # its name in the site's navigation
+TRACK = "Language track"
+TOPIC = ("seq2seq with dot, general and additive attention from English into Korean word order; beam search, "
+         "BLEU, word embeddings, n-gram language models")
 NAMES = {"plain": "GRU seq2seq", "gru_additive": "GRU + additive attention", "lstm_general": "LSTM + general attention"}
-LENGTH_BUCKETS = ((3, 8), (9, 14), (15, 20), (21, 99))      # English tokens
+
+
+def __getattr__(name):
+    # `LENGTH_BUCKETS` and `bleu_by_length` live in kerasbook.seq2seq, which imports Keras: fetched when asked for.
+    if name not in ("LENGTH_BUCKETS", "bleu_by_length"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from kerasbook import seq2seq
+
+    return getattr(seq2seq, name)
 
 
 # --8<-- [start:config]
@@ -210,15 +222,6 @@ def diagram_models():
 
     cfg = Config()
     return {kind: s2s.build_translator(kind, 230, 400, cfg.units, cfg.embed) for kind in ("plain", "gru_additive")}
-
-
-# --8<-- [start:evaluate]
-def bleu_by_length(references, hypotheses, lengths) -> list:
-    """Corpus BLEU of the sentences in each `LENGTH_BUCKETS` band of English length (None when a band is empty)."""
-    from kerasbook import seq2seq
-
-    return seq2seq.bleu_by_length(references, hypotheses, lengths, LENGTH_BUCKETS)
-# --8<-- [end:evaluate]
 
 
 def Translator(model, source_vocab: list, target_vocab: list, max_source: int, max_target: int):
@@ -387,7 +390,7 @@ def heatmaps_figure(path, sentences, translations, attention, title):
     import matplotlib.pyplot as plt
 
     from kerasbook.data.enko import romanize
-    from kerasbook.plots import korean_font
+    from kerasbook.plots import korean_font, save_figure
 
     if korean_font() is None:                               # no Hangul font here: label in Latin letters
         translations = [" ".join(romanize(t) for t in text.split()) for text in translations]
@@ -397,13 +400,14 @@ def heatmaps_figure(path, sentences, translations, attention, title):
     for ax, s, t, w in zip(np.atleast_1d(axes), sentences, translations, attention):
         heatmap(ax, w, s, t)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def bleu_figure(path, results: dict):
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
+    from kerasbook.seq2seq import LENGTH_BUCKETS
 
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     labels = [f"{lo}-{hi}" if hi < 99 else f"{lo}+" for lo, hi in LENGTH_BUCKETS]
@@ -414,13 +418,13 @@ def bleu_figure(path, results: dict):
     ax.set_ylim(0, 102)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def curves_figure(path, histories: dict):
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     for kind, h in histories.items():
@@ -434,13 +438,13 @@ def curves_figure(path, histories: dict):
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def perplexity_figure(path, perplexity: dict):
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     names = list(perplexity)
     fig, ax = plt.subplots(figsize=(6.4, 0.5 * len(names) + 1.2))
@@ -451,9 +455,7 @@ def perplexity_figure(path, perplexity: dict):
     ax.invert_yaxis()
     ax.set_xlabel("perplexity on unseen sentences (lower is better)")
     ax.set_xlim(0, max(perplexity.values()) * 1.15)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def embeddings_figure(path, vectors: dict, words: list, kinds: dict):
@@ -462,6 +464,7 @@ def embeddings_figure(path, vectors: dict, words: list, kinds: dict):
     import matplotlib.pyplot as plt
 
     from kerasbook.embeddings import normalise
+    from kerasbook.plots import save_figure
 
     nouns = list(kinds)
     names = sorted(set(kinds.values()))
@@ -484,9 +487,7 @@ def embeddings_figure(path, vectors: dict, words: list, kinds: dict):
     axes[-1].set_xticks(range(len(picks)), picks, rotation=60, ha="right", fontsize=7)
     axes[-1].set_yticks(range(len(picks)), picks, fontsize=7)
     axes[-1].set_title("skip-gram cosine similarity (one-hot: the identity)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 # --8<-- [end:figures]
@@ -550,7 +551,7 @@ def _train(argv):
         r = {
             "bleu": s2s.corpus_bleu(refs, hyps),
             "bleu_heldout_structures": s2s.corpus_bleu([p["ko_tokens"] for p in heldout], held_hyps) if heldout else None,
-            "bleu_by_length": bleu_by_length(refs, hyps, lengths),
+            "bleu_by_length": s2s.bleu_by_length(refs, hyps, lengths),
             "exact_match": float(np.mean([h == r_ for h, r_ in zip(hyps, refs)])),
             "beam_sentences": n_beam,
             "bleu_greedy_on_beam_sentences": s2s.corpus_bleu(refs[:n_beam], hyps[:n_beam]),
@@ -626,9 +627,9 @@ def _train(argv):
         if "same_kind_share" in r:
             final[f"same_kind_share_{key}"] = r["same_kind_share"]
     main = "gru_additive" if "gru_additive" in infos else next(iter(infos))
-    run.finish(dataset=run.dataset(len(train), len(val), len(test), heldout=len(heldout),
-                                   source_vocabulary=src_v.vocabulary_size(),
-                                   target_vocabulary=tgt_v.vocabulary_size()),
+    run.finish(dataset=run.dataset_entry(len(train), len(val), len(test), heldout=len(heldout),
+                                         source_vocabulary=src_v.vocabulary_size(),
+                                         target_vocabulary=tgt_v.vocabulary_size()),
                info=infos[main], final=final, seconds=seconds, results=results, language_models=lm,
                word_vectors=wv["report"])
     print("BLEU: " + ", ".join(f"{NAMES[k]} {r['bleu']:.1f}" for k, r in results.items())
@@ -649,21 +650,15 @@ def _translate(argv):
     if not vocab_path.is_file():
         raise cli.UsageError(f"{vocab_path} is missing; pass the model.keras of a chapter 12 run, beside its vocab.json")
     import kerasbook.layers.attention  # noqa: F401  (registers our attention layers)
-    import kerasbook.seq2seq  # noqa: F401  (registers the token accuracy metric)
+    from kerasbook.seq2seq import check_sentences  # the import registers the token accuracy metric too
 
     vocab = json.loads(vocab_path.read_text())
-    model = cli.load_model(args.model, "chapter 12")
+    model = saving.load_user_model(args.model, "chapter 12")
     translator = Translator(model, vocab["source"], vocab["target"], vocab["max_source"], vocab["max_target"])
     known = set(vocab["source"])
     sentences = [" ".join(w for w in tokenize(s).split() if w in known or not PUNCTUATION.fullmatch(w))
                  for s in args.sentences]                     # punctuation the model never saw is dropped
-    for s in sentences:
-        unknown = translator.unknown(s)
-        if unknown:
-            raise cli.UsageError(f"unknown word(s) {', '.join(repr(w) for w in unknown)} in {s!r}; the model knows "
-                                 f"{len(vocab['source']) - 2} English words, listed in {vocab_path}")
-        if len(s.split()) > translator.max_source:
-            raise cli.UsageError(f"{s!r} has {len(s.split())} words; the model reads at most {translator.max_source}")
+    check_sentences(translator, sentences, vocab_path)
     if args.beam:
         texts, attention = translator.beam(sentences, args.beam, Config().length_alpha), None
     else:
@@ -687,7 +682,7 @@ def _translate(argv):
 
 def main(argv=None):
     """Train (the default, or `train`) or translate (`translate`); returns the exit code."""
-    return cli.train_or_predict(sys.argv[1:] if argv is None else argv, _train, _translate, PROG, command="translate")
+    return cli.chapter_main(argv, _train, PROG, translate=_translate)
 
 
 if __name__ == "__main__":

@@ -118,19 +118,14 @@ def choose_source(spec: DatasetSpec, mode: str, data_dir: str | None, reachable=
 def generated_splits(builder_cls, config, splits=("train", "validation", "test")) -> dict:
     """`{split: {feature: array}}`: every example of one of the book's generated TFDS datasets.
 
-    The builder is prepared once under the book's cache (a configuration with
-    the name of one of its named configurations is passed by that name, since
-    TFDS refuses a custom one that shadows it), and each split is read whole
-    and put back in drawing order by its `index` feature.
+    The builder (a `kerasbook.datasets.base.GeneratedBuilder`) is prepared once
+    under the book's cache (`with_config`), and each split is read whole and
+    put back in drawing order by its `index` feature.
     """
     import numpy as np
     import tensorflow_datasets as tfds
 
-    from kerasbook.paths import cache_dir
-
-    if config.name in builder_cls.builder_configs:
-        config = config.name
-    builder = builder_cls(config=config, data_dir=str(cache_dir() / "tfds"))
+    builder = builder_cls.with_config(config)
     builder.download_and_prepare()
     out = {}
     for split in splits:

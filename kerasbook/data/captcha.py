@@ -9,14 +9,16 @@ split depends only on `(seed, split, i)`, which lets us draw in parallel.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-import multiprocessing as mp
 import os
 import random
 import string
 from pathlib import Path
 
 import numpy as np
+
+from kerasbook.data import parallel
 
 ALPHABET = string.ascii_lowercase + string.digits   # 36 symbols; class 0 is the CTC blank
 TEXT_LENGTH = 5
@@ -79,37 +81,14 @@ def draw_example(seed: int, split: str, index: int):
     return text, draw(text, rng)
 
 
-def _draw_range(args):
-    seed, split, start, stop = args
-    return [draw_example(seed, split, i) for i in range(start, stop)]
-
-
 def draw_split(seed: int, split: str, n: int, workers: int | None = None, progress=None):
-    """Draw `n` examples of a split, in parallel when it is worth it.
+    """Draw `n` examples of a split, in parallel when it is worth it (`parallel.draw_split`).
 
     Yields `(index, text, image)` in index order. `progress` is called with the
     number of examples finished after each chunk.
     """
-    workers = workers or os.cpu_count() or 1
-    chunk = 250
-    jobs = [(seed, split, s, min(s + chunk, n)) for s in range(0, n, chunk)]
-    if workers == 1 or n <= 2 * chunk:
-        results = map(_draw_range, jobs)
-        pool = None
-    else:
-        pool = mp.get_context("spawn").Pool(workers)
-        results = pool.imap(_draw_range, jobs)
-    try:
-        index = 0
-        for batch in results:
-            for text, image in batch:
-                yield index, text, image
-                index += 1
-            if progress:
-                progress(len(batch))
-    finally:
-        if pool is not None:
-            pool.terminate()
+    return parallel.draw_split(functools.partial(draw_example, seed, split), n, chunk=250, workers=workers,
+                               progress=progress)
 
 
 def encode(text: str) -> list[int]:

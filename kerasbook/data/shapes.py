@@ -19,12 +19,13 @@ and drawing can be split across processes. Labels cycle through the classes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
-import multiprocessing as mp
-import os
 
 import numpy as np
+
+from kerasbook.data import parallel
 
 CLASSES = ("circle", "ring", "square", "triangle", "star", "cross", "crescent", "heart", "arrow", "bowtie")
 TRANSFER_CLASSES = ("pentagon", "semicircle", "ell", "tee", "ellipse")
@@ -196,36 +197,14 @@ def draw_example(seed: int, split: str, i: int, task: str = "shapes") -> tuple[i
     return label, draw_shape(names[label], rng, IMAGE_SHAPE[0])
 
 
-def _draw_range(args):
-    seed, split, start, stop, task = args
-    return [draw_example(seed, split, i, task) for i in range(start, stop)]
-
-
 def draw_split(seed: int, split: str, n: int, task: str = "shapes", workers: int | None = None, progress=None):
-    """Draw `n` examples of a split, in parallel when it is worth it.
+    """Draw `n` examples of a split, in parallel when it is worth it (`parallel.draw_split`).
 
     Yields `(index, label, image)` in index order. `progress` is called with
     the number of examples finished after each chunk.
     """
-    workers = workers or os.cpu_count() or 1
-    chunk = 1000
-    jobs = [(seed, split, s, min(s + chunk, n), task) for s in range(0, n, chunk)]
-    if workers == 1 or n <= 2 * chunk:
-        results, pool = map(_draw_range, jobs), None
-    else:
-        pool = mp.get_context("spawn").Pool(workers)
-        results = pool.imap(_draw_range, jobs)
-    try:
-        index = 0
-        for batch in results:
-            for label, image in batch:
-                yield index, label, image
-                index += 1
-            if progress:
-                progress(len(batch))
-    finally:
-        if pool is not None:
-            pool.terminate()
+    return parallel.draw_split(functools.partial(draw_example, seed, split, task=task), n, chunk=1000,
+                               workers=workers, progress=progress)
 
 
 def draw_arrays(seed: int, split: str, n: int, task: str = "shapes", workers: int | None = None):
@@ -242,14 +221,7 @@ def builtin_builder(train_size: int, val_size: int, test_size: int, seed: int = 
     """The TFDS builder of `datasets/shapes32` for these sizes, seed and task."""
     from kerasbook.datasets.shapes32.shapes32_dataset_builder import Builder, ShapesConfig
 
-    if data_dir is None:
-        from kerasbook.paths import cache_dir
-
-        data_dir = cache_dir() / "tfds"
-    config = ShapesConfig.make(train_size, val_size, test_size, seed, task)
-    if config.name in Builder.builder_configs:
-        config = config.name  # TFDS refuses a custom config that shadows a named one
-    return Builder(config=config, data_dir=str(data_dir))
+    return Builder.with_config(ShapesConfig.make(train_size, val_size, test_size, seed, task), data_dir)
 
 
 def _as_arrays(builder, split):

@@ -17,3 +17,5 @@ Run `python -m kerasbook.quiz --help` for the command line:
 The same banks become the quiz at the end of every chapter page
 (`kerasbook.quiz.html`, wired into the site by `kerasbook/quiz/mkdocs_hook.py`).
 """
+
+PROG = "python -m kerasbook.quiz"      # the command line, as help texts, messages and answer sheets spell it

@@ -11,6 +11,10 @@
 
 Bad input (an unknown chapter, a sheet that is not YAML, a range without
 enough questions) stops with one line on stderr and exit code 2.
+
+This module is the command line: drawing an exam and writing it out live in
+`kerasbook.quiz.exam`, grading an answer and an answer sheet in
+`kerasbook.quiz.grading`.
 """
 
 from __future__ import annotations
@@ -21,15 +25,14 @@ import random
 import sys
 import textwrap
 from collections import defaultdict
-from pathlib import Path
 
 from kerasbook import cli
+from kerasbook.quiz import PROG
 from kerasbook.quiz import bank as bank_mod
 from kerasbook.quiz import exam as exam_mod
 from kerasbook.quiz import grading, history
 from kerasbook.quiz.schema import EXAM_SHAPE, LETTERS, QUESTION_TYPES, SECTION_OF, SECTION_TITLES, SECTIONS
 
-PROG = "python -m kerasbook.quiz"
 WIDTH = 78
 
 TYPE_NAMES = {
@@ -320,195 +323,23 @@ def _tag_table(rows):
 
 # -- exam -------------------------------------------------------------------------
 
-def _draw(banks, range_, seed):
-    try:
-        return exam_mod.draw(banks, range_, seed)
-    except exam_mod.ShortageError as err:
-        raise cli.UsageError(str(err)) from None
-    except ValueError as err:
-        raise cli.UsageError(str(err)) from None
-
-
-def _key_fields(q, lang):
-    """The answer key of one (resolved) question, as JSON-friendly fields."""
-    out = {"answer": q.answer.model_dump() if q.type == "essay" else q.answer}
-    if q.type in ("short", "code") and q.accepted:
-        out["accepted"] = list(q.accepted)
-    if q.type == "numeric":
-        out["tolerance"] = q.tolerance.model_dump()
-    if q.type == "essay":
-        out["rubric"] = [{"en": p.en, "ko": p.ko} for p in q.rubric]
-    out["explanation"] = q.explanation.model_dump()
-    return out
-
-
-def exam_json(exam, key: bool) -> dict:
-    """The drawn exam as a JSON-friendly dict (with its answer key if `key`)."""
-    questions = []
-    for number, q in exam.numbered():
-        if key:
-            q = bank_mod.resolve(q)
-        item = {"number": number, "id": q.id, "chapter": q.chapter, "section": q.section, "type": q.type,
-                "tags": list(q.tags), "link": q.link, "prompt": q.prompt.model_dump()}
-        if q.type in ("single", "multiple"):
-            item["choices"] = [{"letter": LETTERS[i], **c.model_dump()} for i, c in enumerate(q.choices)]
-        if q.snippet:
-            item["code"] = q.snippet
-        if q.type == "numeric" and q.unit:
-            item["unit"] = q.unit
-        if key:
-            item.update(_key_fields(q, "en"))
-        questions.append(item)
-    return {"exam": exam.label, "range": exam.range, "chapters": list(exam.chapters), "seed": exam.seed,
-            "sections": dict(EXAM_SHAPE), "questions": questions}
-
-
-def answer_sheet(exam) -> str:
-    """A blank answer sheet (YAML) for `exam`, to fill in and pass to `grade`."""
-    lines = [
-        f"# kerasbook answer sheet: {exam.label}, seed {exam.seed}",
-        f"# Fill in your answers and grade them with: {PROG} grade THIS_FILE.yaml",
-        "# An empty answer counts as skipped. Keep the first three keys as they are.",
-        f"exam: {json.dumps(exam.range)}",
-        f"seed: {exam.seed}",
-        "questions: [" + ", ".join(q.id for q in exam.questions) + "]",
-        "answers:",
-    ]
-    how = {"single": "one letter", "multiple": "every right letter, e.g. [A, C]", "short": "a few words",
-           "numeric": "a number", "code": "a few words or a shape"}
-    for number, q in exam.numbered():
-        if q.type == "essay":
-            lines += [f"  {number}:   # {q.id} (essay)", "    text: |", "      ",
-                      f"    points:   # optional: how many of the {len(q.rubric)} rubric points you made"]
-        else:
-            lines.append(f"  {number}:   # {q.id} ({how[q.type]})")
-    return "\n".join(lines) + "\n"
-
-
-def exam_markdown(exam, key: bool, lang: str) -> str:
-    """A printable exam; with `key`, followed by its answer key."""
-    out = [f"# kerasbook exam · {exam.label} · seed {exam.seed}", ""]
-    total = sum(EXAM_SHAPE.values())
-    out += [f"{total} questions, one point each: "
-            + ", ".join(f"{EXAM_SHAPE[s]} {SECTION_TITLES[s]['en']}" for s in SECTIONS) + ".", ""]
-    if not key:
-        out += ["Write your answers on the answer sheet at the end and grade them with "
-                f"`{PROG} grade SHEET.yaml`.", ""]
-    part = 0
-    for number, q in exam.numbered():
-        if number == 1 or q.section != exam.questions[number - 2].section:
-            part += 1
-            n = EXAM_SHAPE[q.section]
-            out += [f"## Part {part} · {SECTION_TITLES[q.section][lang].capitalize()} ({n})", ""]
-        hint = {"single": " *(pick one)*", "multiple": " *(pick every right answer)*"}.get(q.type, "")
-        if q.type == "numeric" and q.unit:
-            hint = f" *(a number, in {q.unit})*"
-        out += [f"**{number}.** {q.prompt.get(lang)}{hint}", ""]
-        if q.snippet:
-            out += ["```python", q.snippet, "```", ""]
-        for i, choice in enumerate(getattr(q, "choices", [])):
-            out.append(f"- **{LETTERS[i]})** {choice.get(lang)}")
-        if q.type in ("single", "multiple"):
-            out.append("")
-    if key:
-        out += ["## Answer key", ""]
-        for number, q in exam.numbered():
-            q = bank_mod.resolve(q)
-            if q.type == "essay":
-                out += [f"**{number}.** ({q.id}) model answer: {q.answer.get(lang)}", ""]
-                out += [f"- {p.ko if lang == 'ko' else p.en}" for p in q.rubric] + [""]
-            else:
-                extra = ""
-                if q.type == "numeric" and (q.tolerance.abs or q.tolerance.rel > 1e-6):
-                    extra = f" (± {bank_mod.format_number(max(q.tolerance.abs, q.tolerance.rel * abs(q.answer)))})"
-                out += [f"**{number}.** ({q.id}) {bank_mod.format_answer(q, lang)}{extra}. "
-                        f"{q.explanation.get(lang)} [{q.link}]", ""]
-    else:
-        out += ["## Answer sheet", "", "Copy this into a file, fill it in and grade it:", "", "```yaml",
-                answer_sheet(exam).rstrip("\n"), "```", ""]
-    return "\n".join(out)
-
-
 def cmd_exam(args):
     banks = _banks()
     range_ = "midterm" if args.midterm else "final" if args.final else args.chapters
     seed = args.seed if args.seed is not None else random.randrange(10_000)
-    exam = _draw(banks, range_, seed)
+    exam = exam_mod.draw_for_cli(banks, range_, seed)
     if args.format == "json":
-        print(json.dumps(exam_json(exam, args.key), ensure_ascii=False, indent=1))
+        print(json.dumps(exam_mod.exam_json(exam, args.key), ensure_ascii=False, indent=1))
     elif args.format == "sheet":
         if args.key:
             raise cli.UsageError("--key makes no sense with --format sheet")
-        sys.stdout.write(answer_sheet(exam))
+        sys.stdout.write(exam_mod.answer_sheet(exam))
     else:
-        print(exam_markdown(exam, args.key, args.lang))
+        print(exam_mod.exam_markdown(exam, args.key, args.lang))
     return 0
 
 
 # -- grade --------------------------------------------------------------------------
-
-def _load_sheet(path):
-    import yaml
-
-    file = Path(path)
-    if not file.is_file():
-        raise cli.UsageError(f"answer sheet {path} does not exist; write one with `{PROG} exam ... --format sheet`")
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise cli.UsageError(f"answer sheet {path} is not UTF-8 text") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise cli.UsageError(f"answer sheet {path} is not valid YAML{where}: {getattr(err, 'problem', err)}") from None
-    if not isinstance(data, dict):
-        raise cli.UsageError(f"answer sheet {path} must be a mapping with exam, seed and answers")
-    range_ = data.get("exam")
-    if isinstance(range_, (list, tuple)):
-        range_ = ",".join(str(c) for c in range_)
-    if not isinstance(range_, str) or not range_.strip():
-        raise cli.UsageError(f"answer sheet {path} names no exam; add `exam: midterm`, `exam: final` or `exam: ch07`")
-    seed = data.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise cli.UsageError(f"answer sheet {path} needs the exam's seed as a whole number (`seed: 42`)")
-    ids = data.get("questions")
-    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
-        raise cli.UsageError(f"answer sheet {path}: `questions` must be the list of question ids the exam printed")
-    answers = data.get("answers") or {}
-    if not isinstance(answers, dict):
-        raise cli.UsageError(f"answer sheet {path}: `answers` must map question numbers to answers")
-    return range_.strip(), seed, ids, answers
-
-
-def grade_sheet(banks, path):
-    """`(exam, same_draw, [(question, response, score)])` for a filled answer sheet."""
-    range_, seed, ids, answers = _load_sheet(path)
-    try:
-        exam, same = exam_mod.redraw(banks, range_, seed, ids)
-    except exam_mod.ShortageError as err:
-        raise cli.UsageError(str(err)) from None
-    except ValueError as err:
-        raise cli.UsageError(f"answer sheet {path}: {err}") from None
-    by_number = dict(exam.numbered())
-    by_id = {q.id: n for n, q in by_number.items()}
-    responses = {}
-    for k, v in answers.items():
-        if isinstance(k, int) and not isinstance(k, bool) and k in by_number:
-            responses[k] = v
-        elif isinstance(k, str) and k.strip().isdigit() and int(k) in by_number:
-            responses[int(k)] = v
-        elif isinstance(k, str) and k in by_id:
-            responses[by_id[k]] = v
-        else:
-            raise cli.UsageError(f"answer sheet {path}: answer {k!r} is not a question of this exam "
-                                 f"(numbers 1-{len(by_number)} or the question ids)")
-    rows = []
-    for number, q in exam.numbered():
-        q = bank_mod.resolve(q)
-        response = responses.get(number)
-        rows.append((q, response, grading.grade(q, response)))
-    return exam, same, rows
-
 
 def _table(title, rows, width=22):
     print(title)
@@ -518,7 +349,7 @@ def _table(title, rows, width=22):
 
 def cmd_grade(args):
     banks = _banks()
-    exam, same, rows = grade_sheet(banks, args.sheet)
+    exam, same, rows = grading.grade_sheet(banks, args.sheet)
     print(f"kerasbook exam · {exam.label} · seed {exam.seed} · {args.sheet}")
     if not same:
         print("note: the banks have changed since this exam was drawn; grading the questions the sheet lists")

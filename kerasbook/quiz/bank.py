@@ -103,11 +103,10 @@ def load_banks() -> dict[str, Bank]:
 
 
 def chapter_key(text: str) -> str:
-    """"ch07", "7", "07" or "ch07_crnn" -> "ch07"."""
-    m = re.fullmatch(r"(?:ch)?0*(\d{1,2})(?:_\w+)?", text.strip().lower())
-    if not m:
-        raise ValueError(f"{text!r} is not a chapter (write it like ch07 or 7)")
-    return f"ch{int(m.group(1)):02d}"
+    """"ch07", "7", "07" or "ch07_crnn" -> "ch07" (`kerasbook.chapters.key_of`)."""
+    from kerasbook.chapters import key_of
+
+    return key_of(text)
 
 
 def question_index(banks: dict[str, Bank]) -> dict[str, object]:

@@ -20,9 +20,16 @@ answer in the form the question type stores: a number for `numeric`, a string
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from typing import Callable
+
+from kerasbook.quiz.schema import LETTERS
+
+# The decoders' start and end tokens (`kerasbook.seq2seq.START` and `END`), spelled
+# here so that listing the banks never imports Keras.
+START, END = "[start]", "[end]"
 
 _REGISTRY: dict[str, Callable] = {}
 _discovered = False
@@ -71,6 +78,14 @@ def number_spellings(value: float) -> list[str]:
     return [f"{value:.4g}", f"{value:.3g}", str(value)]
 
 
+def _batch_shape_forms(dims: list[str]) -> list[str]:
+    spellings = [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
+                 " x ".join(dims), " × ".join(dims), f"(batch, {', '.join(dims)})"]
+    if len(dims) == 1:
+        spellings.append(f"({dims[0]},)")
+    return spellings
+
+
 def shape_spellings(dims) -> list[str]:
     """A shape without its batch axis, `(7, 7, 32)`, as the ways a student might write it with one.
 
@@ -79,11 +94,17 @@ def shape_spellings(dims) -> list[str]:
     dims = [str(d) for d in dims]
     if not dims:                                          # one number per example
         return ["(B,)", "(None,)", "(batch,)", "(batch_size,)", "B"]
-    spellings = [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
-                 " x ".join(dims), " × ".join(dims), f"(batch, {', '.join(dims)})"]
-    if len(dims) == 1:
-        spellings.append(f"({dims[0]},)")
-    return list(dict.fromkeys(spellings))
+    return list(dict.fromkeys(_batch_shape_forms(dims)))
+
+
+def output_shape_spellings(shape) -> list[str]:
+    """A layer's output shape with its batch axis, `(None, 16, 384)`, as the ways a student might write it.
+
+    The spellings of `shape_spellings`, the first canonical, but as chapters 5
+    and 7 first listed them: a one-axis shape keeps its number twice (`8`
+    written with " x " and with " × "), so their answer keys stay as they were.
+    """
+    return _batch_shape_forms([str(d) for d in tuple(shape)[1:]])
 
 
 def answer(question, value):
@@ -104,11 +125,14 @@ def tuple_spellings(dims) -> list[str]:
     return list(dict.fromkeys([f"({', '.join(dims)})", " x ".join(dims), " × ".join(dims), f"[{', '.join(dims)}]"]))
 
 
-def pick_choices(question, hits):
-    """The choices a computed answer picks: exactly one for a single-answer question, at least one otherwise."""
+def pick_choices(question, hits, fit: str = "fit"):
+    """The choices a computed answer picks: exactly one for a single-answer question, at least one otherwise.
+
+    `fit` says what the picked choices do, for the error ("2 choices fit; a single choice needs one").
+    """
     if question.type == "single":
         if len(hits) != 1:
-            raise ValueError(f"{len(hits)} choices fit; a single choice needs one")
+            raise ValueError(f"{len(hits)} choices {fit}; a single choice needs one")
         return hits[0]
     if not hits:
         raise ValueError("no choice fits")
@@ -118,3 +142,49 @@ def pick_choices(question, hits):
 def choice_name(choice) -> str:
     """A choice that names a code object (`Conv2D`), without its backticks."""
     return choice.en.strip("` ")
+
+
+def weightless_choices(question, model):
+    """The choices (each naming a layer of `model`, in backticks) whose layer has no parameters."""
+    return pick_choices(question, [LETTERS[k] for k, choice in enumerate(question.choices)
+                                   if model.get_layer(choice_name(choice)).count_params() == 0],
+                        fit="name a layer without weights")
+
+
+@functools.cache
+def chapter_model(chapter: str):
+    """`build_model(Config())` of `kerasbook.chapters.<chapter>`: the chapter's default model, built but
+    never trained, once per process and shared by every question that asks about it."""
+    module = importlib.import_module(f"kerasbook.chapters.{chapter}")
+    return module.build_model(module.Config())
+
+
+def max_slope(activation: str) -> float:
+    """The largest value of the derivative of `tf.<activation>` (`"sigmoid"`, `"tanh"`) on [-8, 8], by autodiff."""
+    import tensorflow as tf
+
+    x = tf.linspace(-8.0, 8.0, 16001)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = getattr(tf, activation)(x)
+    return float(tf.reduce_max(tape.gradient(y, x)))
+
+
+def toy_vocabulary(table) -> list[str]:
+    """The vocabulary of a toy next-token table `{token: {next token: probability}}`: padding, `[start]`,
+    `[end]`, then the table's words in sorted order."""
+    words = sorted({w for row in table.values() for w in row} | set(table) - {START, END})
+    return ["", START, END, *words]
+
+
+def decoded_answer(question, table, words, part: str):
+    """What a decoder wrote after `[start]`, `words`, as the answer: the text ("text"; also accepted with
+    `[end]`, and with both tokens) or the probability `table` gives the whole output, `[end]` included ("prob")."""
+    if part == "text":
+        text = " ".join(words)
+        return [text, f"{text} {END}", f"{START} {text} {END}"]
+    p, prev = 1.0, START
+    for word in [*words, END]:
+        p *= table[prev][word]
+        prev = word
+    return answer(question, p)

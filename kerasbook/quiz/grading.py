@@ -6,6 +6,9 @@ the number of right choices, never below zero); numbers are right within the
 question's tolerance; essays score the share of rubric points they name, either
 as the student judged it (a self-score) or, failing that, estimated from the
 rubric's keywords.
+
+`grade_sheet` grades a filled answer sheet (written by `exam.answer_sheet`)
+against the exam it was drawn for.
 """
 
 from __future__ import annotations
@@ -13,7 +16,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
+from kerasbook import cli
+from kerasbook.quiz import PROG
+from kerasbook.quiz import exam as exam_mod
+from kerasbook.quiz.bank import resolve
 from kerasbook.quiz.schema import LETTERS
 
 _DROP = re.compile(r"[\s`'\"“”‘’()\[\]{}*·⋅]")
@@ -153,3 +161,69 @@ def grade(q, response) -> Score:
         return Score.of(value / n, f"self-scored {format(value, 'g')} of {n} rubric points")
     hits = rubric_hits(q, text)
     return Score.of(sum(hits) / n, f"names {sum(hits)} of {n} rubric points (estimated from keywords)")
+
+
+# -- answer sheets ------------------------------------------------------------------
+
+def _load_sheet(path):
+    """`(range, seed, question ids or None, answers)` of a filled answer sheet; a bad one is a usage error."""
+    import yaml
+
+    file = Path(path)
+    if not file.is_file():
+        raise cli.UsageError(f"answer sheet {path} does not exist; write one with `{PROG} exam ... --format sheet`")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise cli.UsageError(f"answer sheet {path} is not UTF-8 text") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise cli.UsageError(f"answer sheet {path} is not valid YAML{where}: {getattr(err, 'problem', err)}") from None
+    if not isinstance(data, dict):
+        raise cli.UsageError(f"answer sheet {path} must be a mapping with exam, seed and answers")
+    range_ = data.get("exam")
+    if isinstance(range_, (list, tuple)):
+        range_ = ",".join(str(c) for c in range_)
+    if not isinstance(range_, str) or not range_.strip():
+        raise cli.UsageError(f"answer sheet {path} names no exam; add `exam: midterm`, `exam: final` or `exam: ch07`")
+    seed = data.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise cli.UsageError(f"answer sheet {path} needs the exam's seed as a whole number (`seed: 42`)")
+    ids = data.get("questions")
+    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        raise cli.UsageError(f"answer sheet {path}: `questions` must be the list of question ids the exam printed")
+    answers = data.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise cli.UsageError(f"answer sheet {path}: `answers` must map question numbers to answers")
+    return range_.strip(), seed, ids, answers
+
+
+def grade_sheet(banks, path):
+    """`(exam, same_draw, [(question, response, score)])` for a filled answer sheet."""
+    range_, seed, ids, answers = _load_sheet(path)
+    try:
+        exam, same = exam_mod.redraw(banks, range_, seed, ids)
+    except exam_mod.ShortageError as err:
+        raise cli.UsageError(str(err)) from None
+    except ValueError as err:
+        raise cli.UsageError(f"answer sheet {path}: {err}") from None
+    by_number = dict(exam.numbered())
+    by_id = {q.id: n for n, q in by_number.items()}
+    responses = {}
+    for k, v in answers.items():
+        if isinstance(k, int) and not isinstance(k, bool) and k in by_number:
+            responses[k] = v
+        elif isinstance(k, str) and k.strip().isdigit() and int(k) in by_number:
+            responses[int(k)] = v
+        elif isinstance(k, str) and k in by_id:
+            responses[by_id[k]] = v
+        else:
+            raise cli.UsageError(f"answer sheet {path}: answer {k!r} is not a question of this exam "
+                                 f"(numbers 1-{len(by_number)} or the question ids)")
+    rows = []
+    for number, q in exam.numbered():
+        q = resolve(q)
+        response = responses.get(number)
+        rows.append((q, response, grade(q, response)))
+    return exam, same, rows

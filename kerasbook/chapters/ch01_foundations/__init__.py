@@ -8,6 +8,7 @@ The names other code uses are importable from the package itself.
 
 from __future__ import annotations
 
+from kerasbook.chapters.ch01_foundations.config import TITLE, TOPIC, TRACK  # noqa: F401 - what the chapter list reads
 from kerasbook.chapters.ch01_foundations.config import CHAPTER, MNIST_URL, PROG, Config
 from kerasbook.chapters.ch01_foundations.data import SPEC, load_mnist, load_spirals
 from kerasbook.chapters.ch01_foundations.experiments import (INITS, experiment_init, experiment_initial_loss,

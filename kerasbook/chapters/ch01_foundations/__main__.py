@@ -134,7 +134,7 @@ def _train(argv):
     final = {"test_accuracy": test_acc, "linear_test_accuracy": linear_acc,
              "ols_gd_max_abs_diff": exp["regression"]["ols_gd_max_abs_diff"],
              "tiny_batch_accuracy": exp["tiny_batch"]["final_accuracy"]}
-    metrics = run.finish(dataset=run.dataset(len(train[0]), len(val[0]), len(test[0])), info=info,
+    metrics = run.finish(dataset=run.dataset_entry(len(train[0]), len(val[0]), len(test[0])), info=info,
                          seconds=seconds, final=final, experiments=exp)
     print(f"MLP test accuracy {test_acc:.3f}, linear softmax {linear_acc:.3f}; "
           f"OLS vs GD max |diff| {final['ols_gd_max_abs_diff']:.1e}; tiny batch {final['tiny_batch_accuracy']:.0%}; "
@@ -144,8 +144,7 @@ def _train(argv):
 
 def main(argv=None):
     """Run every experiment of the chapter; returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    return cli.run_main(_train, argv, PROG)
+    return cli.chapter_main(argv, _train, PROG)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 CHAPTER = "ch01_foundations"
 PROG = "python -m kerasbook.chapters.ch01_foundations"
+TITLE = "Foundations"  # its name in the site's navigation
+TRACK = "Image track"
+TOPIC = "least squares vs gradient descent, k-NN, linear vs MLP, the training checklist"
 MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz"
 
 

@@ -18,10 +18,9 @@ def _plt():
 
 
 def _save(fig, path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    _plt().close(fig)
+    from kerasbook.plots import save_figure
+
+    save_figure(fig, path, dpi=100)
 
 
 def _regions(ax, predict, x, y, title, classes):

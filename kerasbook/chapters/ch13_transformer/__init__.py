@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from kerasbook.chapters.ch13_transformer.bert import (bag_of_words, bert_part, encode_texts, finetune, load_labelled,
                                                       pretrain_mlm, twin_flip_share, word_vocabulary)
-from kerasbook.chapters.ch13_transformer.config import (CHAPTER, HUB_PARTS, LENGTH_BUCKETS, NAMES, PARTS, PROG,
-                                                        SAMPLERS, SPEC, SPECIAL, Config)
+from kerasbook.chapters.ch13_transformer.config import TITLE, TOPIC, TRACK  # noqa: F401 - what the chapter list reads
+from kerasbook.chapters.ch13_transformer.config import (CHAPTER, HUB_PARTS, NAMES, PARTS, PROG, SAMPLERS, SPEC,
+                                                        SPECIAL, Config)
 from kerasbook.chapters.ch13_transformer.figures import scaling_numbers, translator_attention
 from kerasbook.chapters.ch13_transformer.gpt import gpt_part, train_gpt, write_samples
-from kerasbook.chapters.ch13_transformer.translator import (WholeModelStepper, bleu_by_length, bleu_clock,
-                                                            build_translator, evaluate_translator, make_translator,
-                                                            seconds_to_reach, train_translator, translation_part,
-                                                            warmup_cosine)
+from kerasbook.chapters.ch13_transformer.translator import (WholeModelStepper, bleu_clock, build_translator,
+                                                            evaluate_translator, make_translator, seconds_to_reach,
+                                                            train_translator, translation_part, warmup_cosine)
 from kerasbook.chapters.ch13_transformer.vit import build_cnn, class_token_attention, train_image_model, vit_part
 from kerasbook.chapters.ch13_transformer.steps import diagram_models, measure_step_times, part_xla, run_steps
 
@@ -42,3 +42,12 @@ def main(argv=None):
     from kerasbook.chapters.ch13_transformer.__main__ import main as run
 
     return run(argv)
+
+
+def __getattr__(name):
+    # `LENGTH_BUCKETS` and `bleu_by_length` live in kerasbook.seq2seq, which imports Keras: fetched when asked for.
+    if name not in ("LENGTH_BUCKETS", "bleu_by_length"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from kerasbook import seq2seq
+
+    return getattr(seq2seq, name)

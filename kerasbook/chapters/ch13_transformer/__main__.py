@@ -55,7 +55,7 @@ import sys
 import time
 from pathlib import Path
 
-from kerasbook import cli
+from kerasbook import cli, saving
 from kerasbook.chapters.ch13_transformer.bert import bert_part, load_labelled
 from kerasbook.chapters.ch13_transformer.config import CHAPTER, HUB_PARTS, PARTS, PROG, SAMPLERS, SPEC, Config
 from kerasbook.chapters.ch13_transformer.figures import (attention_heads_figure, bleu_clock_figure,
@@ -116,7 +116,7 @@ def _train(argv):
     extra["scaling"] = {str(k): v for k, v in scaling.items()}
     seconds["scaling and positions"] = time.perf_counter() - start
 
-    dataset = run.dataset(0, 0, 0)
+    dataset = run.dataset_entry(0, 0, 0)
     if {"translator", "gpt"} & set(cfg.parts):
         from kerasbook.data import enko
 
@@ -126,9 +126,9 @@ def _train(argv):
         src_v, tgt_v = s2s.make_vectorizers([p["en"] for p in splits["train"]],
                                             [p["ko_tokens"] for p in splits["train"]], cfg.max_source, cfg.max_target)
         seconds["data: sentence pairs"] = time.perf_counter() - start
-        dataset = run.dataset(len(splits["train"]), len(splits["validation"]), len(splits["test"]),
-                              name="translation", source="builtin", source_vocabulary=src_v.vocabulary_size(),
-                              target_vocabulary=tgt_v.vocabulary_size())
+        dataset = run.dataset_entry(len(splits["train"]), len(splits["validation"]), len(splits["test"]),
+                                    name="translation", source="builtin", source_vocabulary=src_v.vocabulary_size(),
+                                    target_vocabulary=tgt_v.vocabulary_size())
         print(f"data: {len(splits['train'])} / {len(splits['validation'])} / {len(splits['test'])} English -> Korean "
               f"pairs; vocabularies {src_v.vocabulary_size()} and {tgt_v.vocabulary_size()} tokens")
 
@@ -170,8 +170,8 @@ def _train(argv):
                      pretraining_gain=found["gain"], bag_of_words_accuracy=bert["bag_of_words"][str(n)])
         extra["bert"] = {**bert, "xla": run.jit, "source": run.source}
         if dataset["train"] == 0:
-            dataset = run.dataset(n, len(labelled["validation"]), len(labelled["test"]),
-                                  pretrain=len(labelled["pretrain"]))
+            dataset = run.dataset_entry(n, len(labelled["validation"]), len(labelled["test"]),
+                                        pretrain=len(labelled["pretrain"]))
 
     if "gpt" in cfg.parts:
         run.jit, run.why = part_xla(run, "gpt")
@@ -220,20 +220,14 @@ def _translate(argv):
     vocab = _vocab_beside(args.model, "RUN/model.keras")
     import kerasbook.hub_models  # noqa: F401  (registers the layers a saved translator may hold)
     import kerasbook.layers.attention  # noqa: F401
-    import kerasbook.seq2seq  # noqa: F401
     import kerasbook.transformer_models  # noqa: F401
     from kerasbook.data.enko import join_korean
+    from kerasbook.seq2seq import check_sentences
 
-    model = cli.load_model(args.model, "chapter 13")
+    model = saving.load_user_model(args.model, "chapter 13")
     translator = make_translator(model, vocab["source"], vocab["target"], vocab["max_source"], vocab["max_target"])
     sentences = [" ".join(re.sub(r"[^\w\s']", " ", s.lower()).split()) for s in args.sentences]   # punctuation dropped
-    for s in sentences:
-        unknown = translator.unknown(s)
-        if unknown:
-            raise cli.UsageError(f"unknown word(s) {', '.join(repr(w) for w in unknown)} in {s!r}; the model knows "
-                                 f"{len(vocab['source']) - 2} English words, listed in the vocab.json beside it")
-        if len(s.split()) > translator.max_source:
-            raise cli.UsageError(f"{s!r} has {len(s.split())} words; the model reads at most {translator.max_source}")
+    check_sentences(translator, sentences, "the vocab.json beside it")
     texts = translator.beam(sentences, args.beam, Config().length_alpha) if args.beam else translator.greedy(sentences)[0]
     for s, t in zip(sentences, texts):
         print(f"{s}\t{join_korean(t)}")
@@ -258,7 +252,7 @@ def _generate(argv):
     import kerasbook.seq2seq  # noqa: F401
     from kerasbook.data.enko import join_korean
 
-    model = cli.load_model(args.model, "chapter 13")
+    model = saving.load_user_model(args.model, "chapter 13")
     cfg = dataclasses.replace(Config(), max_target=vocab["max_target"])
     texts = write_samples(model, vocab["target"], [args.prompt] * args.n, cfg, args.seed)[args.sampler]
     for t in texts:
@@ -268,10 +262,7 @@ def _generate(argv):
 
 def main(argv=None):
     """Train (the default, or `train`), `translate` or `generate`; returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "generate":
-        return cli.run_main(_generate, argv[1:], f"{PROG} generate")
-    return cli.train_or_predict(argv, _train, _translate, PROG, command="translate")
+    return cli.chapter_main(argv, _train, PROG, translate=_translate, generate=_generate)
 
 
 if __name__ == "__main__":

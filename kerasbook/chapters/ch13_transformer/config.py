@@ -9,11 +9,14 @@ from kerasbook.data import DatasetSpec, register, tfds_prepared
 
 CHAPTER = "ch13_transformer"
 PROG = "python -m kerasbook.chapters.ch13_transformer"
+TITLE = "Transformer"  # its name in the site's navigation
+TRACK = "Language track"
+TOPIC = ("the Transformer from its parts against Keras' and keras-hub's; BERT-style pre-training, a GPT and "
+         "its sampling, a ViT against a CNN")
 PARTS = ("translator", "bert", "gpt", "vit")
 HUB_PARTS = ("translator", "bert", "gpt")
 SAMPLERS = ("greedy", "top_k", "top_p", "beam")
 NAMES = {"rnn": "GRU + additive attention", "ours": "Transformer (our layers)", "hub": "Transformer (keras-hub layers)"}
-LENGTH_BUCKETS = ((3, 8), (9, 14), (15, 20), (21, 99))      # English tokens, as in chapter 12
 SPECIAL = ("", "[UNK]", "[CLS]", "[MASK]")                   # ids 0-3 of the BERT vocabulary
 
 

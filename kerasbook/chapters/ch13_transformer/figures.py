@@ -45,6 +45,7 @@ def attention_heads_figure(path, translator, sentence: str, translation: str):
     import matplotlib.pyplot as plt
 
     from kerasbook import seq2seq as s2s
+    from kerasbook.plots import save_figure
 
     src = sentence.split()
     tgt = [s2s.START] + translation.split()
@@ -64,9 +65,7 @@ def attention_heads_figure(path, translator, sentence: str, translation: str):
         axes[1, h].set_yticks(range(len(tgt)), labels if h == 0 else [], fontsize=6)
         axes[1, h].set_title(f"cross-attention, head {h + 1}", fontsize=8)
     fig.suptitle(f"{sentence}  →  {' '.join(labels[1:])}", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def positional_encoding_figure(path, length: int = 64, d_model: int = 128):
@@ -75,6 +74,7 @@ def positional_encoding_figure(path, length: int = 64, d_model: int = 128):
     from keras import ops
 
     from kerasbook.layers.transformer import SinusoidalPositionEncoding
+    from kerasbook.plots import save_figure
 
     pe = ops.convert_to_numpy(SinusoidalPositionEncoding()(np.zeros((1, length, d_model), np.float32)))[0]
     unit = pe / np.linalg.norm(pe, axis=1, keepdims=True)
@@ -89,9 +89,7 @@ def positional_encoding_figure(path, length: int = 64, d_model: int = 128):
     axes[1].set_ylabel("position")
     axes[1].set_title("cosine similarity of two positions' encodings", fontsize=9)
     fig.colorbar(im, ax=axes[1], fraction=0.04)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def scaling_numbers(d_ks=(4, 16, 64, 256), keys: int = 16, n: int = 4_000, seed: int = 0) -> dict:
@@ -117,6 +115,8 @@ def scaling_numbers(d_ks=(4, 16, 64, 256), keys: int = 16, n: int = 4_000, seed:
 def scaling_figure(path, numbers: dict):
     import matplotlib.pyplot as plt
 
+    from kerasbook.plots import save_figure
+
     d = list(numbers)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     axes[0].plot(d, [numbers[k]["var_dot"] for k in d], "o-", label="q · k")
@@ -133,13 +133,13 @@ def scaling_figure(path, numbers: dict):
         ax.set_xlabel("d_k")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def bleu_clock_figure(path, results: dict, target: float):
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     fig, ax = plt.subplots(figsize=(6.6, 3.8))
     for kind, r in results.items():
@@ -153,13 +153,13 @@ def bleu_clock_figure(path, results: dict, target: float):
     ax.set_ylim(0, 102)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def pretraining_figure(path, bert: dict, n: int):
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for kind, r in bert["models"].items():
@@ -181,9 +181,7 @@ def pretraining_figure(path, bert: dict, n: int):
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def samples_figure(path, samples: dict, prompts: list):
@@ -191,6 +189,7 @@ def samples_figure(path, samples: dict, prompts: list):
     import matplotlib.pyplot as plt
 
     from kerasbook.data.enko import join_korean
+    from kerasbook.plots import save_figure
 
     hangul = _korean_labels(["가"]) == ["가"]
     import textwrap
@@ -203,8 +202,7 @@ def samples_figure(path, samples: dict, prompts: list):
             lines += textwrap.wrap(f"[{p or 'start'}] {shown}", 80, initial_indent="    ", subsequent_indent="        ")
     fig = plt.figure(figsize=(10, 0.21 * len(lines) + 0.3))
     fig.text(0.01, 1 - 0.1 / (0.21 * len(lines) + 0.3), "\n".join(lines), va="top", fontsize=9, linespacing=1.5)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100, tight=False)
 
 
 def vit_figure(path, vit: dict, model, count: int = 6):
@@ -212,6 +210,7 @@ def vit_figure(path, vit: dict, model, count: int = 6):
     import matplotlib.pyplot as plt
 
     from kerasbook.data.shapes import CLASSES
+    from kerasbook.plots import save_figure
 
     images, labels = vit["test"][0][:count], vit["test"][1][:count]
     attention = class_token_attention(model, images.astype(np.float32)).mean(axis=1)
@@ -232,7 +231,5 @@ def vit_figure(path, vit: dict, model, count: int = 6):
         a.set_title(CLASSES[labels[i]], fontsize=8)
         a.axis("off")
     fig.suptitle("ViT: the class token's attention over the patches in the last block (mean of heads)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 # --8<-- [end:figures]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasbook.chapters.ch13_transformer.config import CHAPTER, Config
+from kerasbook.chapters.ch13_transformer.config import Config
 from kerasbook.chapters.ch13_transformer.translator import build_translator
 
 
@@ -75,12 +75,9 @@ def run_steps(cfg: Config, part: str) -> int:
 def part_xla(run, part: str):
     """`(jit, why)` for one part: the chapter's decision for the translator, and each other part's own
     (`python -m kerasbook.bench ch13` measures them and records them as `ch13_transformer.PART`)."""
-    from kerasbook import xla
+    from kerasbook.chapters import parts
 
-    if part == "translator":
-        return run.jit, run.why
-    return xla.resolve(run.args.xla, f"{CHAPTER}.{part}", measure=lambda: xla.seconds_per_step(
-        measure_step_times(run.cfg, part, steps=5), run_steps(run.cfg, part)))
+    return parts.part_xla(run, part, "translator", measure_step_times, run_steps)
 
 
 def diagram_models():

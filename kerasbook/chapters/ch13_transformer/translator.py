@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from kerasbook.chapters.ch13_transformer.config import LENGTH_BUCKETS, NAMES, Config
+from kerasbook.chapters.ch13_transformer.config import NAMES, Config
 
 
 # --8<-- [start:schedule]
@@ -21,13 +21,6 @@ def warmup_cosine(peak: float, steps: int, warmup: float = 0.1):
     return keras.optimizers.schedules.CosineDecay(0.0, max(1, steps - warm), alpha=0.05, warmup_target=peak,
                                                   warmup_steps=warm)
 # --8<-- [end:schedule]
-
-
-def bleu_by_length(references, hypotheses, lengths) -> list:
-    """Corpus BLEU of the sentences in each `LENGTH_BUCKETS` band of English length (None when a band is empty)."""
-    from kerasbook import seq2seq
-
-    return seq2seq.bleu_by_length(references, hypotheses, lengths, LENGTH_BUCKETS)
 
 
 class WholeModelStepper:
@@ -72,7 +65,9 @@ def bleu_clock(translate, sources, references):
     from kerasbook.seq2seq import corpus_bleu
 
     class BleuClock(keras.callbacks.Callback):
-        points: list = []
+        def __init__(self):
+            super().__init__()
+            self.points, self.seconds = [], 0.0         # this clock's own; each `fit` starts them afresh
 
         def on_train_begin(self, logs=None):
             self.points, self.seconds = [], 0.0
@@ -146,7 +141,7 @@ def evaluate_translator(translator, test: list, cfg: Config) -> dict:
     beams = translator.beam([p["en"] for p in test[:n]], cfg.beam_width, cfg.length_alpha)
     beam_s = time.perf_counter() - start
     return {"bleu": s2s.corpus_bleu(refs, hyps),
-            "bleu_by_length": bleu_by_length(refs, hyps, [len(p["en"].split()) for p in test]),
+            "bleu_by_length": s2s.bleu_by_length(refs, hyps, [len(p["en"].split()) for p in test]),
             "exact_match": float(np.mean([h == r for h, r in zip(hyps, refs)])),
             "beam_sentences": n, "bleu_greedy_on_beam_sentences": s2s.corpus_bleu(refs[:n], hyps[:n]),
             "bleu_beam": s2s.corpus_bleu(refs[:n], beams),

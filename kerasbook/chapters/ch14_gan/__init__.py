@@ -8,6 +8,7 @@ uses are importable from the package itself.
 
 from __future__ import annotations
 
+from kerasbook.chapters.ch14_gan.config import TITLE, TOPIC, TRACK  # noqa: F401 - what the chapter list reads
 from kerasbook.chapters.ch14_gan.config import ACTIVATIONS, CHAPTER, PARTS, PROG, SIDE, Config
 from kerasbook.chapters.ch14_gan.dcgan import (better_scoring, build_discriminator, build_generator, build_judge,
                                                dcgan_part, epoch_samples, generate, grid_image, judge_part,

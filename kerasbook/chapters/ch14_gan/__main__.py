@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kerasbook import cli
+from kerasbook import cli, saving
 from kerasbook.chapters.ch14_gan.config import CHAPTER, PARTS, PROG, SIDE, Config
 from kerasbook.chapters.ch14_gan.dcgan import dcgan_part, grid_image, judge_part, load_digits
 from kerasbook.chapters.ch14_gan.dead_units import dead_part
@@ -109,14 +109,14 @@ def _train(argv):
     seconds, final, extra = {}, {}, {}
     chapter_jit, chapter_why = run.jit, run.why
     info = None
-    dataset = run.dataset(0, 0, 0)
+    dataset = run.dataset_entry(0, 0, 0)
 
     if {"dcgan", "dead"} & set(cfg.parts):
         start = time.perf_counter()
         digits = load_digits(run)
         run.require_batch(len(digits["train"][0]), "training digits")
         seconds["data: digits"] = time.perf_counter() - start
-        dataset = run.dataset(*(len(digits[s][0]) for s in ("train", "validation", "test")), name="digits")
+        dataset = run.dataset_entry(*(len(digits[s][0]) for s in ("train", "validation", "test")), name="digits")
         print(f"data: {run.sources['digits']} digits, {dataset['train']} train / {dataset['validation']} validation "
               f"/ {dataset['test']} test, padded to {SIDE}x{SIDE}")
 
@@ -167,8 +167,8 @@ def _train(argv):
                      srresnet_gain_db=sr["report"]["srresnet_gain_db"])
         if dataset["train"] == 0:
             seen = cfg.sr_epochs * cfg.patches + cfg.srgan_epochs * srgan_steps(cfg) * cfg.sr_batch_size
-            dataset = run.dataset(seen, 0, len(ph.TEST), name="photos",
-                                  train_photos=len(ph.TRAIN))
+            dataset = run.dataset_entry(seen, 0, len(ph.TEST), name="photos",
+                                        train_photos=len(ph.TRAIN))
         extra["srgan"] = {**sr["report"], "xla": run.jit, "train_photos": list(ph.TRAIN), "test_photos": list(ph.TEST)}
         print("super-resolution x{} on {} held-out photos: ".format(cfg.scale, len(ph.TEST))
               + ", ".join(f"{k} {v['psnr']:.2f} dB / SSIM {v['ssim']:.3f}" for k, v in m.items()))
@@ -196,9 +196,7 @@ def _sample(argv):
         raise cli.UsageError(f"--out {target} must end in .png")
     if target.exists() and not args.overwrite:
         raise cli.UsageError(f"{target} already exists; pass --overwrite or another --out")
-    import kerasbook.layers.gan  # noqa: F401  (registers NoiseMixture, which a saved generator holds)
-
-    model = cli.load_model(args.model, "chapter 14")
+    model = saving.load_user_model(args.model, "chapter 14")
     if len(model.inputs[0].shape) != 2:
         raise cli.UsageError(f"{args.model} is not a generator of noise vectors; pass RUN/generator.keras")
     from PIL import Image
@@ -235,9 +233,7 @@ def _upscale(argv):
         if target.exists() and not args.overwrite:
             raise cli.UsageError(f"{target} already exists; pass --overwrite or another --out")
         targets.append(target)
-    import kerasbook.layers.gan  # noqa: F401  (registers the layers the saved model holds)
-
-    model = cli.load_model(args.model, "chapter 14")
+    model = saving.load_user_model(args.model, "chapter 14")
     if len(model.inputs[0].shape) != 4 or model.inputs[0].shape[-1] != 3:
         raise cli.UsageError(f"{args.model} is not an up-scaling model; pass RUN/model.keras or RUN/srresnet.keras")
     for picture, target in zip(pictures, targets):
@@ -274,10 +270,7 @@ def _d_widths(text):
 
 def main(argv=None):
     """Train (the default, or `train`), `sample` or `upscale`; returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "sample":
-        return cli.run_main(_sample, argv[1:], f"{PROG} sample")
-    return cli.train_or_predict(argv, _train, _upscale, PROG, command="upscale")
+    return cli.chapter_main(argv, _train, PROG, sample=_sample, upscale=_upscale)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 CHAPTER = "ch14_gan"
 PROG = "python -m kerasbook.chapters.ch14_gan"
+TITLE = "GAN"  # its name in the site's navigation
+TRACK = "Generative track"
+TOPIC = ("a DCGAN with its own train_step, judged by a digit classifier and a Fréchet distance; an SRGAN "
+         "against bicubic up-sampling")
 PARTS = ("dcgan", "dead", "srgan")
 ACTIVATIONS = ("relu", "leaky_relu", "prelu")
 SIDE = 32                     # digits padded from 28x28 to 32x32, so the generator doubles 4 -> 8 -> 16 -> 32

@@ -12,20 +12,22 @@ def samples_figure(path: Path, frame, epoch: int, share: float, cfg):
     """The 64 digits of the fixed noise batch from the generator the run kept (`frame`: its grid)."""
     import matplotlib.pyplot as plt
 
+    from kerasbook.plots import save_figure
+
     fig, ax = plt.subplots(figsize=(5.2, 5.6))
     ax.imshow(frame, cmap="gray", vmin=0, vmax=255)
     ax.axis("off")
     ax.set_title(f"64 digits from fixed noise, the generator as of epoch {epoch}\n{share:.0%} of "
                  f"{cfg.generated:,} generated digits read with confidence ≥ {cfg.confidence}", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def gan_figures(figs: Path, dcgan, real_shares, cfg):
     """Samples, progress over epochs, the animation, both losses, the judge's scores and the class shares."""
     import matplotlib.pyplot as plt
     from PIL import Image
+
+    from kerasbook.plots import save_figure
 
     figs.mkdir(parents=True, exist_ok=True)
     frames = dcgan["frames"]
@@ -42,9 +44,7 @@ def gan_figures(figs: Path, dcgan, real_shares, cfg):
         ax.set_yticks([])
         ax.set_ylabel(f"epoch {epoch}", rotation=0, ha="right", va="center", fontsize=8)
     fig.suptitle("the same eight noise vectors, epoch by epoch", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(figs / "progress.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "progress.png", dpi=100)
 
     # The animation: the top half of the grid (32 digits), every second epoch and the last, kept small.
     kept = frames[::2] + ([frames[-1]] if len(frames) % 2 == 0 else [])
@@ -69,9 +69,7 @@ def gan_figures(figs: Path, dcgan, real_shares, cfg):
     b.legend(fontsize=8)
     b.grid(alpha=0.3)
     fig.suptitle("the two players (means over each epoch's steps)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(figs / "losses.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "losses.png", dpi=100)
 
     s = dcgan["report"]["scores_over_training"]
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.3))
@@ -92,9 +90,7 @@ def gan_figures(figs: Path, dcgan, real_shares, cfg):
     b.set_ylabel("Fréchet distance (judge's features)")
     b.legend(fontsize=8)
     b.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(figs / "judge_scores.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "judge_scores.png", dpi=100)
 
     fig, ax = plt.subplots(figsize=(6, 3.2))
     digits = np.arange(10)
@@ -107,13 +103,13 @@ def gan_figures(figs: Path, dcgan, real_shares, cfg):
     ax.set_ylabel("share")
     ax.legend(fontsize=8)
     ax.set_title("how evenly the generated digits cover the ten classes (bar: 5-15 % each)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(figs / "class_shares.png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, figs / "class_shares.png", dpi=100)
 
 
 def dead_figure(path: Path, dead: dict, steps: int):
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     layers = len(next(iter(dead.values()))["after"])
     fig, ax = plt.subplots(figsize=(6.4, 3.3))
@@ -127,14 +123,14 @@ def dead_figure(path: Path, dead: dict, steps: int):
     ax.set_title(f"discriminator units that never fire after {steps} steps (512 real + fake digits)", fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def sr_figure(path: Path, images: dict, report: dict, scale: int, crop: int = 96):
     """Per held-out photo, one zoomed crop: the input, bicubic, SRResNet, SRGAN and the original."""
     import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
 
     columns = ["low", "bicubic", "SRResNet", "SRGAN", "high"]
     titles = {"low": f"input (1/{scale})", "high": "original"}
@@ -158,6 +154,4 @@ def sr_figure(path: Path, images: dict, report: dict, scale: int, crop: int = 96
             else:
                 ax.set_title(titles[col], fontsize=8)
         row[0].set_ylabel(name, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasbook.chapters.ch14_gan.config import CHAPTER, SIDE, Config
+from kerasbook.chapters.ch14_gan.config import SIDE, Config
 from kerasbook.chapters.ch14_gan.dcgan import build_discriminator, build_generator
 from kerasbook.chapters.ch14_gan.super_resolution import build_srresnet, srgan_steps
 
@@ -62,12 +62,9 @@ def measure_step_times(cfg: Config, part: str = "dcgan", steps=10, modes=(True, 
 
 def part_xla(run, part: str):
     """`(jit, why)`: the chapter's decision for the DCGAN, and the SR part's own (recorded as `ch14_gan.srgan`)."""
-    from kerasbook import xla
+    from kerasbook.chapters import parts
 
-    if part == "dcgan":
-        return run.jit, run.why
-    return xla.resolve(run.args.xla, f"{CHAPTER}.{part}", measure=lambda: xla.seconds_per_step(
-        measure_step_times(run.cfg, part, steps=5), run_steps(run.cfg, part)))
+    return parts.part_xla(run, part, "dcgan", measure_step_times, run_steps)
 
 
 def diagram_models():

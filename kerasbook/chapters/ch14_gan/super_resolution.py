@@ -133,7 +133,6 @@ def sr_part(photos, cfg, run, out, perceptual: str):
     import keras
     import tensorflow as tf
 
-    from kerasbook import training
     from kerasbook.layers.gan import SRGAN
 
     # Fresh patches for every epoch, each turned by one of the square's eight symmetries: a small network

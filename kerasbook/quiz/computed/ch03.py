@@ -6,19 +6,15 @@ it. The default model is built once per process and shared.
 
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 
-from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import chapter_model, computed
 
 
-@functools.cache
 def default_model():
     """The chapter's VGG-style network with its default `Config`, built but never trained."""
-    from kerasbook.chapters import ch03_cnn
-
-    return ch03_cnn.build_model(ch03_cnn.Config())
+    return chapter_model("ch03_cnn")
 
 
 def _shape_spellings(shape) -> list[str]:

@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 
-from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import computed, max_slope
 
 
 @functools.cache
@@ -61,14 +61,7 @@ def global_average(question):
 @computed("ch04.sigmoid_max_slope")
 def sigmoid_max_slope(question, layers: int = 1):
     """The largest value of sigmoid'(x), measured with autodiff, raised to the number of layers."""
-    import tensorflow as tf
-
-    x = tf.linspace(-8.0, 8.0, 16001)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = tf.sigmoid(x)
-    slope = float(tf.reduce_max(tape.gradient(y, x)))
-    return slope ** layers
+    return max_slope("sigmoid") ** layers
 
 
 @computed("ch04.conv_params")

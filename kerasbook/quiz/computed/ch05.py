@@ -12,17 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasbook.quiz.compute import computed
-
-
-def _shape_spellings(shape) -> list[str]:
-    """`(None, 30, 8)` as the ways a student might write it; the first is canonical."""
-    dims = [str(d) for d in tuple(shape)[1:]]
-    spellings = [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
-                 " x ".join(dims), " × ".join(dims), f"(batch, {', '.join(dims)})"]
-    if len(dims) == 1:
-        spellings.append(f"({dims[0]},)")
-    return spellings
+from kerasbook.quiz.compute import computed, max_slope
+from kerasbook.quiz.compute import output_shape_spellings as _shape_spellings
 
 
 def _int_spellings(value: int) -> list[str]:
@@ -290,13 +281,7 @@ def gradient_ratio_choice(question, u: float, steps: int, w: float = 1.0, x: flo
 @computed("ch05.tanh_max_slope")
 def tanh_max_slope(question, steps: int = 1):
     """The largest value of tanh'(x), measured with autodiff, raised to the number of steps."""
-    import tensorflow as tf
-
-    x = tf.linspace(-8.0, 8.0, 16001)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = tf.tanh(x)
-    return float(tf.reduce_max(tape.gradient(y, x))) ** steps
+    return max_slope("tanh") ** steps
 
 
 @computed("ch05.clipped_gradient")

@@ -7,33 +7,20 @@ built once per process and shared by every question that asks about it.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
-from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import chapter_model, computed
+from kerasbook.quiz.compute import output_shape_spellings as _shape_spellings
 from kerasbook.quiz.schema import LETTERS
 
 BLANK = "_"
 
 
-@functools.cache
 def default_model():
     """The chapter's CRNN with its default `Config`, built but never trained."""
-    from kerasbook.chapters import ch07_crnn
-
-    return ch07_crnn.build_model(ch07_crnn.Config())
-
-
-def _shape_spellings(shape) -> list[str]:
-    """`(None, 16, 384)` as the ways a student might write it; the first is canonical."""
-    dims = [str(d) for d in shape[1:]]
-    spellings = [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
-                 " x ".join(dims), " × ".join(dims), f"(batch, {', '.join(dims)})"]
-    if len(dims) == 1:
-        spellings.append(f"({dims[0]},)")
-    return spellings
+    return chapter_model("ch07_crnn")
 
 
 def _number_spellings(value: float) -> list[str]:

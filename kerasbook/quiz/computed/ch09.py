@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import computed, weightless_choices
 from kerasbook.quiz.compute import number_spellings as _number_spellings
 from kerasbook.quiz.compute import shape_spellings as _shape_spellings
 from kerasbook.quiz.schema import LETTERS
@@ -127,14 +127,7 @@ def skip_param_gap(question, base: int | None = None, num_classes: int | None = 
 @computed("ch09.weightless_layers")
 def weightless_layers(question, base: int | None = None, up: str | None = None, skips: bool = True):
     """The choices (each naming a layer of `build_unet`) whose layer has no parameters."""
-    model = _unet(base=base, up=up, skips=skips)
-    hits = [LETTERS[k] for k, choice in enumerate(question.choices)
-            if model.get_layer(choice.en.strip("` ")).count_params() == 0]
-    if question.type == "single":
-        if len(hits) != 1:
-            raise ValueError(f"{len(hits)} choices name a layer without weights; a single choice needs one")
-        return hits[0]
-    return hits
+    return weightless_choices(question, _unet(base=base, up=up, skips=skips))
 
 
 @computed("ch09.config")

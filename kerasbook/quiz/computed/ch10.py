@@ -17,10 +17,9 @@ import math
 
 import numpy as np
 
-from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import computed, weightless_choices
 from kerasbook.quiz.compute import number_spellings as _number_spellings
 from kerasbook.quiz.compute import shape_spellings as _shape_spellings
-from kerasbook.quiz.schema import LETTERS
 
 # -- spellings ----------------------------------------------------------------------
 
@@ -91,14 +90,7 @@ def ae_shape(question, kind: str, layer: str, latent: int | None = None):
 @computed("ch10.weightless_layers")
 def weightless_layers(question, kind: str, latent: int | None = None):
     """The choices (each naming a layer of `build_autoencoder(kind, latent)`) whose layer has no parameters."""
-    model = _autoencoder(kind, _latent(latent))
-    hits = [LETTERS[k] for k, choice in enumerate(question.choices)
-            if model.get_layer(choice.en.strip("` ")).count_params() == 0]
-    if question.type == "single":
-        if len(hits) != 1:
-            raise ValueError(f"{len(hits)} choices name a layer without weights; a single choice needs one")
-        return hits[0]
-    return hits
+    return weightless_choices(question, _autoencoder(kind, _latent(latent)))
 
 
 @computed("ch10.vae_params")

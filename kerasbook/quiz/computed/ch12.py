@@ -27,7 +27,7 @@ import numpy as np
 
 from kerasbook.quiz.compute import answer as _answer
 from kerasbook.quiz.compute import choice_name as _choice_name
-from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import computed, decoded_answer, toy_vocabulary
 from kerasbook.quiz.compute import pick_choices as _pick
 from kerasbook.quiz.compute import list_spellings as _list_spellings
 from kerasbook.quiz.compute import shape_spellings as _shape_spellings
@@ -327,10 +327,7 @@ class _TableStepper:
     """
 
     def __init__(self, table):
-        from kerasbook.seq2seq import END, START
-
-        words = sorted({w for row in table.values() for w in row} | set(table) - {START, END})
-        self.vocab = ["", START, END, *words]
+        self.vocab = toy_vocabulary(table)
         self.logp = np.full((len(self.vocab), len(self.vocab)), -np.inf)
         for prev, row in table.items():
             for word, p in row.items():
@@ -364,18 +361,8 @@ def _toy_decode(table, method, width, alpha, sentences=1, max_len=10):
 def toy_decode(question, table, method: str = "greedy", width: int = 2, alpha: float = 0.0, part: str = "text"):
     """What `greedy_decode` or `beam_decode` writes when the next-token probabilities are `table`:
     the tokens ("text") or the probability of the whole output, `[end]` included ("prob")."""
-    from kerasbook.seq2seq import END, START
-
     stepper, out = _toy_decode(table, method, width, alpha)
-    words = [stepper.vocab[i] for i in out[0]]
-    if part == "text":
-        text = " ".join(words)
-        return [text, f"{text} {END}", f"{START} {text} {END}"]
-    p, prev = 1.0, START
-    for word in [*words, END]:
-        p *= table[prev][word]
-        prev = word
-    return _answer(question, p)
+    return decoded_answer(question, table, [stepper.vocab[i] for i in out[0]], part)
 
 
 @computed("ch12.beam_rows")

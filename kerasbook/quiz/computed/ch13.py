@@ -26,14 +26,12 @@ import numpy as np
 
 from kerasbook.quiz.compute import answer as _answer
 from kerasbook.quiz.compute import choice_name as _choice_name
-from kerasbook.quiz.compute import computed
+from kerasbook.quiz.compute import computed, decoded_answer, toy_vocabulary
 from kerasbook.quiz.compute import pick_choices as _pick
 from kerasbook.quiz.compute import list_spellings as _list_spellings
 from kerasbook.quiz.compute import shape_spellings as _shape_spellings
 from kerasbook.quiz.compute import tuple_spellings as _tuple_spellings
 from kerasbook.quiz.schema import LETTERS
-
-START, END = "[start]", "[end]"
 
 # -- spellings ----------------------------------------------------------------------
 
@@ -356,8 +354,7 @@ def _toy_lm(table):
     """
     from keras import ops
 
-    words = sorted({w for row in table.values() for w in row} | set(table) - {START, END})
-    vocab = ["", START, END, *words]
+    vocab = toy_vocabulary(table)
     logp = np.full((len(vocab), len(vocab)), -1e9, "float32")
     for prev, row in table.items():
         for word, p in row.items():
@@ -380,15 +377,7 @@ def toy_generate(question, table, sampler: str = "greedy", max_length: int = 8, 
 
     model, vocab = _toy_lm(table)
     ids = generate(model, [[1]], max_length, sampler=sampler, end_id=2)[0]
-    words = [vocab[i] for i in ids[1:] if i != 2]
-    if part == "text":
-        text = " ".join(words)
-        return [text, f"{text} {END}", f"{START} {text} {END}"]
-    p, prev = 1.0, START
-    for word in [*words, END]:
-        p *= table[prev][word]
-        prev = word
-    return _answer(question, p)
+    return decoded_answer(question, table, [vocab[i] for i in ids[1:] if i != 2], part)
 
 
 class _RecordingSampler:
