@@ -8,7 +8,6 @@ anything is written, with one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import os
@@ -184,39 +183,18 @@ def chapter_main(argv, train, prog, **commands):
     return train_or_predict(argv, train, commands[name], prog, command=name)
 
 
-_HELD: list = []       # [(factory, entered context)] a command keeps open until it returns (see `hold`)
+_HELD: list = []       # contexts a command keeps open until it returns (see `hold`)
 
 
-def hold(factory):
-    """Enter `factory()` until the command `run_main` is running returns; returns what it enters to.
+def hold(context):
+    """Enter `context` until the command `run_main` is running returns; returns what it enters to.
 
     `runs.setup` holds the run's `tf.distribute` strategy scope this way, so that every model a
-    chapter builds, in whatever function, belongs to the run's strategy. `released` steps out of
-    the held contexts for a while.
+    chapter builds, in whatever function, belongs to the run's strategy.
     """
-    context = factory()
     value = context.__enter__()
-    _HELD.append((factory, context))
+    _HELD.append(context)
     return value
-
-
-@contextlib.contextmanager
-def released():
-    """Leave the contexts `hold` entered, and enter them anew afterwards.
-
-    For work that must not belong to the run's strategy: a hand-written training loop whose
-    variables are plain ones, such as chapter 2's cubic fitted by gradient descent.
-    """
-    factories = []
-    while _HELD:
-        factory, context = _HELD.pop()
-        context.__exit__(None, None, None)
-        factories.append(factory)
-    try:
-        yield
-    finally:
-        for factory in reversed(factories):
-            hold(factory)
 
 
 def run_main(fn, argv, prog):
@@ -235,4 +213,4 @@ def run_main(fn, argv, prog):
         raise SystemExit(1) from None
     finally:
         while len(_HELD) > depth:
-            _HELD.pop()[1].__exit__(None, None, None)
+            _HELD.pop().__exit__(None, None, None)

@@ -181,7 +181,7 @@ def setup(argv, *, chapter: str, prog: str, description: str, config, specs: tup
 
     run.strategy, run.jit, run.why = training.start_run(args, chapter, (lambda: measure(run)) if measure else None)
     # Every model of the run is built in its strategy's scope, whichever function of the chapter builds it.
-    cli.hold(run.strategy.scope)
+    cli.hold(run.strategy.scope())
     return run
 
 

@@ -470,7 +470,12 @@ def corpus_bleu(references, hypotheses) -> float:
     """Corpus-level BLEU (0-100) of space-separated token strings, by `keras_hub.metrics.Bleu` (4-grams, no smoothing)."""
     import keras_hub
 
-    metric = keras_hub.metrics.Bleu(max_order=4)
-    metric.update_state([[r] for r in references], list(hypotheses))
-    return 100 * float(metric.result())
+    from kerasbook.training import outside_strategy
+
+    def bleu():
+        metric = keras_hub.metrics.Bleu(max_order=4)
+        metric.update_state([[r] for r in references], list(hypotheses))
+        return 100 * float(metric.result())
+
+    return outside_strategy(bleu)              # one count over the corpus, whatever the run's strategy
 # --8<-- [end:bleu]

@@ -14,6 +14,8 @@
   `check_stepper_reproduces_model`: a toy translation task (write the source
   backwards) and the checks every translator trained on it passes.
 - `reloads_identically`: a saved model, saved again and reloaded, predicts the same.
+- `run_fresh`: a chapter's command in a new Python process, where nothing has
+  been imported yet (a saved model must load there too).
 """
 
 from __future__ import annotations
@@ -289,3 +291,22 @@ def reloads_identically(path, x, tmp_path, atol=1e-6):
     second = keras.models.load_model(again).predict(x, verbose=0)
     np.testing.assert_allclose(first, second, atol=atol, err_msg=f"{path} predicts differently once saved again")
     return model, first
+
+
+def run_fresh(chapter, args, timeout=300) -> str:
+    """Run `python -m CHAPTER ARGS...` in a new process; check it exits 0 and return what it printed.
+
+    `chapter` is the chapter's module or package (or its dotted name). In a new
+    process no layer module has been imported yet, so a sub-command that loads
+    a saved model proves that the model loads anywhere (`kerasbook.saving`).
+    """
+    import subprocess
+    import sys
+
+    name = chapter if isinstance(chapter, str) else chapter.__name__
+    name = name.removesuffix(".__main__")
+    done = subprocess.run([sys.executable, "-m", name, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, f"python -m {name} {' '.join(map(str, args))} exited {done.returncode}: " \
+                                 f"{done.stderr[-2000:]}"
+    return done.stdout

@@ -18,6 +18,7 @@ It makes three decisions explicit instead of leaving them to defaults:
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import platform
@@ -101,6 +102,38 @@ class MultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
         if axis is not None and self.experimental_local_results(value)[0].shape.rank == 0:
             axis = None
         return super().reduce(reduce_op, value, axis)
+
+
+def in_replica(fn, *args):
+    """`fn(*args)` computed as one device would, also inside the run's strategy scope.
+
+    A strategy's variables can only be read in one replica's context (or in
+    `fit`), so work outside `fit` that reads them through a tape, such as a
+    probe of a model's gradients, runs here: every replica computes `fn` on
+    the same arguments, and the first replica's result is returned. Without
+    a strategy it is simply `fn(*args)`.
+    """
+    if not tf.distribute.has_strategy():
+        return fn(*args)
+    strategy = tf.distribute.get_strategy()
+    result = strategy.run(fn, args=args)
+    return tf.nest.map_structure(lambda v: strategy.experimental_local_results(v)[0], result)
+
+
+def outside_strategy(fn, *args, **kwargs):
+    """`fn(*args, **kwargs)` on one device, outside the run's `tf.distribute` strategy.
+
+    A strategy's scope holds for the thread that entered it, so `fn` runs on a
+    thread of its own, where there is none: its variables are plain ones and
+    it reads them as a single device does. For work that is not the run's
+    training: chapter 2's hand-written gradient descent, or a metric object
+    computed once over a whole corpus (`seq2seq.corpus_bleu`). Without a
+    strategy it is simply `fn(*args, **kwargs)`.
+    """
+    if not tf.distribute.has_strategy():
+        return fn(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 def distribute_by_data(ds):

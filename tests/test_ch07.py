@@ -11,7 +11,7 @@ from PIL import Image
 
 from kerasbook.chapters import ch07_crnn as ch
 from kerasbook.data import captcha as cap
-from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture, usage_error
+from kerasbook.testing import reloads_identically, run_artifacts, run_fresh, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,8 +85,8 @@ def test_predict_command_prints_text_per_image(toy_run, tmp_path, capsys):
         text, image = cap.draw_example(5, "cli", i)
         paths.append(tmp_path / f"img{i}.png")
         Image.fromarray(image).save(paths[-1])
-    assert ch.main(["predict", "--model", str(out / "model.keras"), *map(str, paths)]) == 0
-    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    printed = run_fresh(ch, ["predict", "--model", out / "model.keras", *paths])      # loads in a new process
+    rows = [line.split("\t") for line in printed.splitlines()]
     assert [row[0] for row in rows] == [str(p) for p in paths]
     assert all(len(row) == 2 and set(row[1]) <= set(cap.ALPHABET) for row in rows)
 

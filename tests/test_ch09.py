@@ -11,7 +11,7 @@ from PIL import Image
 from kerasbook.chapters import ch09_unet as ch
 from kerasbook.data import segshapes as sg
 from kerasbook.layers import segmentation as seg
-from kerasbook.testing import reloads_identically, run_artifacts, toy_run_fixture, usage_error
+from kerasbook.testing import reloads_identically, run_artifacts, run_fresh, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,9 +51,9 @@ def test_predict_writes_overlays_at_the_original_size(toy_run, tmp_path, capsys)
     _, out = toy_run
     image = sg.draw_example(2, "cli", 0)[0]
     Image.fromarray(image).resize((96, 72)).save(tmp_path / "scene.png")
-    assert ch.main(["predict", "--model", str(out / "model.keras"), "--out-dir", str(tmp_path / "masks"),
-                    str(tmp_path / "scene.png")]) == 0
-    line = capsys.readouterr().out.strip().split("\t")
+    printed = run_fresh(ch, ["predict", "--model", out / "model.keras", "--out-dir", tmp_path / "masks",
+                             tmp_path / "scene.png"])                                  # loads in a new process
+    line = printed.strip().split("\t")
     assert line[0] == str(tmp_path / "scene.png") and Image.open(line[1]).size == (96, 72)
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")

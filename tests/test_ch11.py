@@ -15,7 +15,7 @@ from kerasbook import colour
 from kerasbook.chapters import ch11_colorization as ch
 from kerasbook.data import colorscenes as cs
 from kerasbook.layers.fusion import FusionLayer
-from kerasbook.testing import check_layer, run_artifacts, toy_run_fixture, usage_error
+from kerasbook.testing import check_layer, run_artifacts, run_fresh, toy_run_fixture, usage_error
 
 skimage_color = pytest.importorskip("skimage.color")
 
@@ -289,9 +289,9 @@ def test_colorize_writes_colour_images_at_the_original_size(toy_run, tmp_path, c
     image = cs.draw_example(3, "cli", 0)[0]
     Image.fromarray(image).convert("L").resize((150, 110)).save(tmp_path / "grey.png")   # a grey file
     Image.fromarray(image).save(tmp_path / "colour.jpg")                                 # colour, read as grey
-    assert ch.main(["colorize", "--model", str(out / "model.keras"), "--out-dir", str(tmp_path / "c"),
-                    str(tmp_path / "grey.png"), str(tmp_path / "colour.jpg")]) == 0
-    lines = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()]
+    printed = run_fresh(ch, ["colorize", "--model", out / "model.keras", "--out-dir", tmp_path / "c",
+                             tmp_path / "grey.png", tmp_path / "colour.jpg"])           # loads in a new process
+    lines = [line.split("\t") for line in printed.strip().splitlines()]
     assert [line[0] for line in lines] == [str(tmp_path / "grey.png"), str(tmp_path / "colour.jpg")]
     first = Image.open(lines[0][1])
     assert first.size == (150, 110) and first.mode == "RGB"

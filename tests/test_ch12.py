@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kerasbook.chapters import ch12_attention as ch
-from kerasbook.testing import run_artifacts, toy_run_fixture, usage_error
+from kerasbook.testing import run_artifacts, run_fresh, toy_run_fixture, usage_error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +46,9 @@ def test_run_writes_every_artifact(toy_run):
 def test_translate_prints_korean_and_draws_the_alignment(toy_run, tmp_path, capsys):
     _, out = toy_run
     heat = tmp_path / "heat.png"
-    assert ch.main(["translate", "--model", str(out / "model.keras"), "--heatmap", str(heat),
-                    "The cat slept.", "the dog ran"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
+    printed = run_fresh(ch, ["translate", "--model", out / "model.keras", "--heatmap", heat,
+                             "The cat slept.", "the dog ran"])                          # loads in a new process
+    lines = printed.strip().splitlines()
     assert lines[0].startswith("the cat slept\t") and lines[1].startswith("the dog ran\t")
     assert heat.is_file()
     assert ch.main(["translate", "--model", str(out / "model.keras"), "--beam", "2", "the cat slept"]) == 0

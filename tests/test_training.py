@@ -174,3 +174,29 @@ def test_xla_knows_what_a_strategy_cannot_compile_on_cpu(cache):
         with pytest.raises(cli.UsageError, match="--xla on cannot run with --strategy"):
             xla.resolve("on", "chs", strategy=strategy, replicas=replicas)
         assert xla.resolve("off", "chs", strategy=strategy, replicas=replicas)[0] is False
+
+
+def test_a_held_strategy_scope_lasts_until_the_command_returns():
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy()
+    seen = {}
+
+    def command(argv):
+        cli.hold(strategy.scope())
+        seen["inside"] = tf.distribute.get_strategy() is strategy
+        seen["model"] = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).distribute_strategy is strategy
+        seen["outside"] = training.outside_strategy(tf.distribute.has_strategy)
+        return 0
+
+    assert cli.run_main(command, [], "prog") == 0
+    assert seen == {"inside": True, "model": True, "outside": False}
+    assert not tf.distribute.has_strategy()                                  # left when the command returned
+
+    def failing(argv):
+        cli.hold(strategy.scope())
+        raise cli.UsageError("bad")
+
+    with pytest.raises(SystemExit):
+        cli.run_main(failing, [], "prog")
+    assert not tf.distribute.has_strategy()                                  # and when it failed

@@ -265,12 +265,18 @@ def conv_gradient_norms(model, x, y):
     import keras
     import tensorflow as tf
 
+    from kerasbook import training
+
     convs = sorted((layer for layer in model.layers if layer.name.startswith("conv")), key=lambda layer: layer.name)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    with tf.GradientTape() as tape:
-        loss = loss_fn(y, model(x, training=True))
-    grads = tape.gradient(loss, [c.kernel for c in convs])
-    return [float(tf.norm(g)) for g in grads]
+
+    def norms():
+        with tf.GradientTape() as tape:
+            # The plain mean: a `keras.losses.Loss` object inside a replica would divide by the replicas.
+            loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=True),
+                                                                               from_logits=True))
+        return [tf.norm(g) for g in tape.gradient(loss, [c.kernel for c in convs])]
+
+    return [float(n) for n in training.in_replica(norms)]       # one replica's view, under any strategy
 
 
 # --8<-- [start:degradation]

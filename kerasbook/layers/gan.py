@@ -240,6 +240,9 @@ class TwoPlayers(keras.Model):
         super().__init__(**kwargs)
         self.generator, self.discriminator = generator, discriminator
         self.trackers = {k: keras.metrics.Mean(name=k) for k in reports}
+        # Both players arrive built; saying so keeps `fit` under a tf.distribute strategy from building the
+        # pair by calling it on a batch of training images (which `call`, the generator, does not take).
+        self.built = True
 
     def compile(self, d_optimizer, g_optimizer, **kwargs):
         super().compile(**kwargs)

@@ -90,7 +90,11 @@ def _train(argv):
         return tuple(dict.fromkeys(picked))
 
     def validate(args, cfg, sources):
-        chosen(args.parts, PARTS, "--parts")
+        parts = chosen(args.parts, PARTS, "--parts")
+        if args.strategy == "mirrored" and "bert" in (PARTS if parts is None else parts):
+            raise cli.UsageError("--strategy mirrored cannot pre-train the BERT part: an uneven last batch gives the "
+                                 "replicas embedding gradients of different shapes; leave bert out of --parts or use "
+                                 "--strategy default")
         chosen(args.hub, HUB_PARTS, "--hub")
 
     def config(sources):

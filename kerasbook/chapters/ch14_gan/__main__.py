@@ -82,6 +82,10 @@ def _train(argv):
                                  f"(default: {','.join(map(str, Config().d_widths))}; with --quick: same)")
 
     def validate(args, cfg, sources):
+        if args.strategy == "mirrored":
+            raise cli.UsageError("--strategy mirrored cannot train this chapter's GANs: TensorFlow fails to run their "
+                                 "train_step on several replicas of one machine; use --strategy default, or "
+                                 "multiworker with one device per worker")
         _parts(args.parts)
         if args.modes is not None and (args.modes < 0 or args.modes == 1):
             raise cli.UsageError(f"--modes must be 0 (one Gaussian) or at least 2, got {args.modes}")
