@@ -62,6 +62,7 @@ def test_tfds_builder_prepares_deterministic_splits(tmp_path):
         np.testing.assert_array_equal(image[..., 0], cap.draw_example(2, "test", index)[1])
 
 
+@pytest.mark.slow          # 30 s: a whole `tfds build` in a subprocess; the builders themselves are tested above
 def test_tfds_build_command_line(tmp_path):
     """`tfds build datasets/captcha_synth` works (on the named config of the quick preset)."""
     from pathlib import Path

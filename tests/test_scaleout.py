@@ -178,6 +178,7 @@ def run_together(commands, timeout=240):
     return [p.returncode for p in procs], [Path(log.name).read_text() for log in logs]
 
 
+@pytest.mark.slow          # the quick suite keeps the two-worker run below
 def test_mirrored_on_two_cpus_matches_one_device(tmp_path):
     """Two replicas of the same global batch of 64 follow one device's losses within rounding.
 
