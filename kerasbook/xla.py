@@ -212,3 +212,15 @@ def decide(key: str, device: str, measured: dict, run_steps: int | None = None, 
     if ship:
         record(key, device, jit, entry, path=SHIPPED)
     return jit
+
+
+def part_decision(run, part: str, first: str, measure_step_times, run_steps) -> tuple[bool, str]:
+    """`(jit, why)` for one part of a chapter made of parts (13, 14): the run's own decision for its `first`
+    part; for any other, the part's own, recorded as `CHAPTER.PART` by `python -m kerasbook.bench`, or else
+    measured now from `measure_step_times(cfg, part, steps=5)` and spread over the `run_steps(cfg, part)`
+    steps the run takes. Like the run's, it knows what the run's strategy cannot compile."""
+    if part == first:
+        return run.jit, run.why
+    return resolve(run.args.xla, f"{run.chapter}.{part}", measure=lambda: seconds_per_step(
+        measure_step_times(run.cfg, part, steps=5), run_steps(run.cfg, part)),
+        strategy=run.args.strategy, replicas=run.strategy.num_replicas_in_sync)

@@ -200,3 +200,17 @@ def test_a_held_strategy_scope_lasts_until_the_command_returns():
     with pytest.raises(SystemExit):
         cli.run_main(failing, [], "prog")
     assert not tf.distribute.has_strategy()                                  # and when it failed
+
+
+def test_a_chapter_parts_decision_knows_the_strategy_too(cache):
+    from types import SimpleNamespace
+
+    xla.record("chp.second", xla.device_kind(), True, {})
+    run = SimpleNamespace(jit=False, why="run's", chapter="chp", cfg=None, args=SimpleNamespace(xla="auto"),
+                          strategy=SimpleNamespace(num_replicas_in_sync=2))
+    assert xla.part_decision(run, "first", "first", None, None) == (False, "run's")
+    run.args.strategy = "default"
+    assert xla.part_decision(run, "second", "first", None, None)[0] is True              # the recorded decision
+    if xla.device_kind() == "cpu":
+        run.args.strategy = "multiworker"
+        assert xla.part_decision(run, "second", "first", None, None)[0] is False         # no collectives on CPU

@@ -75,8 +75,9 @@ def _modules(c: Chapter) -> list[str]:
 def api_chapters(book: list[Chapter]) -> str:
     blocks = []
     for c in book:
-        for i, name in enumerate(_modules(c)):
-            members = "\n      members: [main]" if i == 0 and name.count(".") == 2 and len(_modules(c)) > 1 else ""
+        modules = _modules(c)
+        for i, name in enumerate(modules):
+            members = "\n      members: [main]" if i == 0 and len(modules) > 1 else ""   # a package: only main
             blocks.append(f"::: {name}\n    options:\n      heading_level: 3{members}")
     return "\n\n".join(blocks)
 

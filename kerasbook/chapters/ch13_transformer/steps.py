@@ -75,9 +75,9 @@ def run_steps(cfg: Config, part: str) -> int:
 def part_xla(run, part: str):
     """`(jit, why)` for one part: the chapter's decision for the translator, and each other part's own
     (`python -m kerasbook.bench ch13` measures them and records them as `ch13_transformer.PART`)."""
-    from kerasbook.chapters import parts
+    from kerasbook import xla
 
-    return parts.part_xla(run, part, "translator", measure_step_times, run_steps)
+    return xla.part_decision(run, part, "translator", measure_step_times, run_steps)
 
 
 def diagram_models():

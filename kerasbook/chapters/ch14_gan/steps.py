@@ -62,9 +62,9 @@ def measure_step_times(cfg: Config, part: str = "dcgan", steps=10, modes=(True, 
 
 def part_xla(run, part: str):
     """`(jit, why)`: the chapter's decision for the DCGAN, and the SR part's own (recorded as `ch14_gan.srgan`)."""
-    from kerasbook.chapters import parts
+    from kerasbook import xla
 
-    return parts.part_xla(run, part, "dcgan", measure_step_times, run_steps)
+    return xla.part_decision(run, part, "dcgan", measure_step_times, run_steps)
 
 
 def diagram_models():
