@@ -6,7 +6,9 @@ with a decoder RNN that starts from the encoder's final state. In training the
 decoder is fed the *true* previous token (teacher forcing), so all steps run
 at once; in use it is fed its own previous output, step by step, either the
 single most likely token (greedy) or the `width` best partial translations so
-far (beam search).
+far (beam search). `forced_and_free` decodes the same sentences both ways,
+fed the true previous tokens and fed its own, and scores each: the gap is
+what exposure bias costs.
 
 Three translators, named by `kind`:
 
@@ -318,6 +320,46 @@ def greedy_decode(stepper, source_ids, start_id: int, end_id: int, max_len: int)
     return out, (np.stack(attn, 1) if attn else None)
 
 
+# --8<-- [start:exposure]
+def forced_and_free(stepper, source_ids, target_ids, end_id: int) -> dict:
+    """Token accuracy of the same sentences decoded with teacher forcing and free running.
+
+    `target_ids` `(N, T)` are the reference sentences as `[start] ... [end]`, right-padded with 0.
+    At every step both decoders predict the next token greedily; they differ in what they are fed:
+
+    * teacher forcing feeds the *true* previous token, as in training, so every step starts
+      from a correct prefix;
+    * free running feeds the decoder's *own* previous prediction, as in use, so one mistake
+      changes everything that follows (once it writes `[end]` it writes nothing more).
+
+    Both are scored the same way: the share of the reference's tokens after `[start]` (`[end]`
+    included, padding not) predicted at the same position. Free running is greedy decoding, token
+    for token; teacher forcing reproduces the training metric. Returns `{"teacher_forcing": accuracy,
+    "free_running": accuracy, "tokens": tokens scored, "free_running_ids": (N, T - 1) predictions}`.
+    """
+    source_ids, target_ids = np.asarray(source_ids, np.int32), np.asarray(target_ids, np.int32)
+    labels = target_ids[:, 1:]                                   # (N, T-1): what each step should write
+    real = labels != 0
+    encoded, forced_state = stepper.encode(source_ids)
+    free_state = list(forced_state)
+    free_in = target_ids[:, 0]                                   # both start from [start]
+    forced_out = np.zeros(labels.shape, np.int32)
+    free_out = np.zeros(labels.shape, np.int32)
+    ended = np.zeros(len(labels), bool)
+    for t in range(labels.shape[1]):
+        logp, forced_state, _ = stepper.step(target_ids[:, t], encoded, source_ids, forced_state)   # true token in
+        forced_out[:, t] = logp.argmax(-1)
+        logp, free_state, _ = stepper.step(free_in, encoded, source_ids, free_state)                # own token in
+        free_in = logp.argmax(-1).astype(np.int32)
+        free_out[:, t] = np.where(ended, 0, free_in)             # nothing after its own [end]
+        ended |= free_in == end_id
+    n = int(real.sum())
+    return {"teacher_forcing": float((forced_out == labels)[real].sum() / max(n, 1)),
+            "free_running": float((free_out == labels)[real].sum() / max(n, 1)),
+            "tokens": n, "free_running_ids": free_out}
+# --8<-- [end:exposure]
+
+
 LENGTH_BUCKETS = ((3, 8), (9, 14), (15, 20), (21, 99))      # source (English) tokens
 
 
@@ -368,6 +410,24 @@ class Translator:
             if att is not None:
                 attention += [att[j, : max(1, len(out[j]) + 1)] for j in range(len(out))]
         return texts, (attention or None)
+
+    def forced_and_free(self, sentences, references, batch: int = 256) -> dict:
+        """Token accuracy with teacher forcing and free running (`forced_and_free`) over `sentences`
+        and their reference translations (space-separated target tokens), `batch` at a time."""
+        index = {w: i for i, w in enumerate(self.target_vocab)}
+        hits = {"teacher_forcing": 0.0, "free_running": 0.0}
+        total = 0
+        for i in range(0, len(sentences), batch):
+            rows = [[self.start] + [index.get(w, 1) for w in r.split()][: self.max_target] + [self.end]
+                    for r in references[i:i + batch]]
+            target = np.zeros((len(rows), max(map(len, rows))), np.int32)
+            for row, ids in enumerate(rows):
+                target[row, : len(ids)] = ids
+            got = forced_and_free(self.stepper, self.ids(sentences[i:i + batch]), target, self.end)
+            for key in hits:
+                hits[key] += got[key] * got["tokens"]
+            total += got["tokens"]
+        return {**{k: v / max(total, 1) for k, v in hits.items()}, "tokens": total}
 
     def beam(self, sentences, width: int, alpha: float):
         out = beam_decode(self.stepper, self.ids(sentences), self.start, self.end, self.max_target + 1,

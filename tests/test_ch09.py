@@ -29,7 +29,7 @@ toy_run = toy_run_fixture(ch, Tiny, ["--train-size", "64", "--batch-size", "16",
 def test_run_writes_every_artifact(toy_run):
     m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "fcn/model.keras",
                       "unet_other_loss/model.keras", "figures/curves.png", "figures/unet_vs_fcn.png",
-                      "figures/scores.png", "figures/tasks.png")
+                      "figures/scores.png", "figures/tasks.png", "figures/instances.png")
     assert m["chapter"] == "ch09_unet"
     assert m["dataset"]["train"] == 64 and m["dataset"]["classes"] == list(sg.CLASSES)
     assert set(m["results"]) == {"U-Net", "FCN, no skips", "U-Net, cross-entropy only"}
@@ -137,3 +137,48 @@ def test_pets_go_through_tfds_with_nearest_neighbour_masks(tmp_path):
     assert yv.shape == (3, 32, 32)
     assert x.shape == (9, 32, 32, 3) and x.dtype == np.uint8 and xv.shape[0] == 3 and xt.shape[0] == 12
     assert y.shape == (9, 32, 32) and set(np.unique(np.concatenate([y, yt]))) <= {0, 1}   # no invented labels
+
+
+def _hand_drawn_scene():
+    """Two discs apart, two touching triangles, and a rod cut in two by a disc lying across it."""
+    truth = np.zeros((12, 12), np.uint8)
+    truth[1:3, 1:3] = 1                        # disc 1
+    truth[1:3, 8:10] = 2                       # disc 2, far from disc 1
+    truth[5:7, 1:4] = 3                        # triangle 1 ...
+    truth[5:7, 4:7] = 4                        # ... and triangle 2, touching it
+    truth[9, 1:11] = 5                         # a rod ...
+    truth[8:11, 5:7] = 6                       # ... with disc 3 on top, cutting it in two
+    kinds = {1: 1, 2: 1, 3: 3, 4: 3, 5: 2, 6: 1}
+    mask = np.vectorize(lambda t: kinds.get(int(t), 0))(truth).astype(np.uint8)
+    return mask, truth
+
+
+def test_instances_from_semantic_are_the_connected_components_of_each_class():
+    from skimage.measure import label
+
+    mask, truth = _hand_drawn_scene()
+    found, classes = ch.instances_from_semantic(mask)
+    # discs 1, 2 and 3; the two halves of the rod; the two triangles as one region
+    assert found.max() == len(classes) == 6 and sorted(classes) == [1, 1, 1, 2, 2, 3]
+    assert all((mask[found == n] == k).all() for n, k in enumerate(classes, start=1))
+    # The same partition of the pixels as scikit-image's labelling of equal-valued regions.
+    reference = label(mask, background=0, connectivity=2)
+    pairs = set(zip(found[mask > 0].tolist(), reference[mask > 0].tolist()))
+    assert len(pairs) == len({a for a, _ in pairs}) == len({b for _, b in pairs}) == reference.max()
+    r = ch.match_instances(truth, found)
+    assert r == {"objects": 6, "found": 6, "recovered": 3, "merged": 1, "split": 1}
+
+
+def test_instances_connectivity_decides_whether_diagonal_pixels_join():
+    diagonal = np.eye(3, dtype=np.uint8)
+    assert ch.instances_from_semantic(diagonal, connectivity=2)[0].max() == 1
+    assert ch.instances_from_semantic(diagonal, connectivity=1)[0].max() == 3
+
+
+def test_instance_report_and_figure_on_builtin_scenes(tmp_path):
+    report = ch.instance_report(0, 20)
+    assert report["scenes"] == 20 and report["recovered"] <= report["objects"]
+    assert report["objects"] == sum(len(np.unique(sg.draw_example(0, "instances", i, instances=True)[2])) - 1
+                                    for i in range(20))
+    ch.instances_figure(tmp_path / "instances.png", 0)
+    assert Image.open(tmp_path / "instances.png").size[0] > 500

@@ -40,6 +40,7 @@ def test_run_writes_every_artifact(toy_run):
     for r in m["results"].values():
         assert 0 <= r["bleu"] <= 100 and len(r["bleu_by_length"]) == len(ch.LENGTH_BUCKETS)
         assert r["beam_sentences"] == 3 and r["greedy_sentences_per_s"] > 0
+        assert 0 <= r["token_accuracy_free_running"] <= 1 and 0 <= r["token_accuracy_teacher_forcing"] <= 1
     assert m["final"]["best_translator"] in ("gru_additive", "lstm_general")
 
 

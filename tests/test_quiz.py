@@ -92,7 +92,8 @@ def test_code_snippets_come_from_the_source_and_do_not_give_the_answer_away(ch07
 
     root = Path(kerasbook.__file__).parent
     sources = {"kerasbook.chapters.ch07_crnn": root / "chapters" / "ch07_crnn.py",
-               "kerasbook.layers.ctc": root / "layers" / "ctc.py"}
+               "kerasbook.layers.ctc": root / "layers" / "ctc.py",
+               "kerasbook.layers.recurrent": root / "layers" / "recurrent.py"}
     code = [q for q in ch07.questions if q.type == "code"]
     assert len(code) >= 3
     for q in code:
@@ -261,6 +262,12 @@ ORACLE = {
     "ch07.ink": lambda q, pixel: 1 - pixel / 255,
     "ch07.paths_collapsing_to": lambda q, target: [LETTERS[i] for i, c in enumerate(q.choices)
                                                    if _path_text(c.en.strip("`")) == target],
+    "ch07.gate_gru_params": lambda q, units, inputs: _gru_params(units, inputs),
+    # h_t = z h_{t-1} + (1 - z) g in Keras' convention; the notes' z is Keras' 1 - z.
+    "ch07.gru_mix": lambda q, z, h_prev, candidate, convention="keras": (
+        (z if convention == "keras" else 1 - z) * h_prev + (1 - (z if convention == "keras" else 1 - z)) * candidate),
+    "ch07.keras_gru_shape": lambda q, units, inputs, weight: {
+        "kernel": (inputs, 3 * units), "recurrent_kernel": (units, 3 * units), "bias": (2, 3 * units)}[weight],
 }
 
 
@@ -350,15 +357,41 @@ def test_short_and_code_answers_accept_variants(q):
     assert_verdict(empty, "wrong", "a")
 
 
-def test_essays_take_a_self_score_or_estimate_one(q):
+def test_essays_score_only_by_the_students_own_marks(q):
     essay = q("ch07-essay-gru-equations")
     n = len(essay.rubric)
-    assert_verdict(essay, "right", {"text": "...", "points": n}, essay.answer.en, essay.answer.ko)
+    assert_verdict(essay, "right", {"text": "...", "points": n}, {"text": "...", "covered": ["yes"] * n},
+                   {"text": "...", "covered": {f"p{i + 1}": True for i in range(n)}})
     assert grading.grade(essay, {"text": "...", "points": n / 2}).points == pytest.approx(0.5)
-    assert_verdict(essay, "wrong", {"text": "...", "points": n + 1})
-    some = grading.grade(essay, "The update gate mixes the old state with the new one.")
-    assert some.verdict == "partial"
-    assert grading.grade(essay, "I do not know.").verdict == "wrong"
+    half = {"text": "...", "covered": ["yes", "no"] + [""] * (n - 2)}
+    assert grading.grade(essay, half).points == pytest.approx(1 / n)
+    # Not yet compared with the rubric: pending and no points, however well (or badly) it reads.
+    inverted = ("The update gate is a tanh that adds the inputs; the reset gate is a ReLU that erases the "
+                "output; the candidate is a sigmoid; h_t is the product of both gates.")
+    keywords = " ".join(k for p in essay.rubric for k in p.keywords)
+    for unmarked in (essay.answer.en, essay.answer.ko, inverted, keywords, "I do not know.",
+                     {"text": inverted, "covered": ["", ""]}):
+        score = grading.grade(essay, unmarked)
+        assert (score.verdict, score.points) == ("pending", 0.0), unmarked
+    assert "mentions key terms of" in grading.grade(essay, keywords).detail
+    for bad in ({"text": "...", "points": n + 1}, {"text": "...", "covered": ["maybe"]}):
+        assert (grading.grade(essay, bad).verdict, grading.grade(essay, bad).points) == ("pending", 0.0)
+
+
+def test_written_answers_read_hedges_fractions_and_shapes():
+    assert grading.parse_number("약 28.44") == pytest.approx(28.44)
+    assert grading.parse_number("about 0.24") == pytest.approx(0.24)
+    assert grading.parse_number("1/1024") == pytest.approx(1 / 1024)
+    assert grading.parse_number("2^-10") == pytest.approx(1 / 1024)
+    assert grading.parse_number("1/0") is None and grading.parse_number("a/b") is None
+    assert grading.parse_shape("(배치, 6, 6, 8)") == grading.parse_shape("(None, 6, 6, 8)") == "B,6,6,8"
+    assert grading.parse_shape("B×784") == grading.parse_shape("(batch, 784)") == "B,784"
+    assert grading.parse_shape("198,144") is None           # a number, not a shape
+    assert grading.parse_shape("(6, 6, 8)") != grading.parse_shape("(B, 6, 6, 8)")
+    # Latin keywords match whole words only; Korean ones take particles.
+    assert not grading.keyword_in("all", "small batches")
+    assert grading.keyword_in("all", "all of them") and grading.keyword_in("gradient", "gradients vanish")
+    assert grading.keyword_in("학습률", "학습률을 낮춘다")
 
 
 # -- drawing exams --------------------------------------------------------------------
@@ -420,13 +453,15 @@ def test_a_range_without_enough_questions_says_how_many_are_missing(banks):
     with pytest.raises(exam_mod.ShortageError) as err:
         exam_mod.draw(only_ch07, "midterm", 0)
     message = str(err.value)
-    assert "25 of 30 missing" in message and "10 multiple choice, 9 short answer and 6 essay" in message
-    assert "no bank yet for ch01, ch02, ch03, ch04, ch05, ch06" in message
+    # The midterm is ch02-ch07: ch07 may fill only its sixth of each section.
+    assert "24 of 30 missing" in message and "10 multiple choice, 9 short answer and 5 essay" in message
+    assert "no bank yet for ch02, ch03, ch04, ch05, ch06" in message
     assert "\n" not in message
     with pytest.raises(exam_mod.ShortageError, match="30 of 30 missing"):
         exam_mod.draw(only_ch07, "final", 0)
     raw = _raw_ch07()
-    small = {"ch07": _copy_bank(raw, "ch07", keep=lambda q: q["type"] != "essay" or q["id"].endswith("xla"))}
+    one_essay = next(q["id"] for q in raw["questions"] if q["type"] == "essay" and "tool" not in q["tags"])
+    small = {"ch07": _copy_bank(raw, "ch07", keep=lambda q: q["type"] != "essay" or q["id"] == one_essay)}
     with pytest.raises(exam_mod.ShortageError, match=r"6 of 30 missing \(6 essay\)"):
         exam_mod.draw(small, "ch07", 0)
 
@@ -544,8 +579,78 @@ def _ch12_cosine(vectors, a, b):
     return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
 
 
+def _ch09_components(rows, connectivity=2, part="count", cls=None):
+    # Flood fill, one class at a time, classes in increasing order.
+    grid = [[int(v) for v in row.split()] for row in rows]
+    steps = [(-1, 0), (1, 0), (0, -1), (0, 1)] + ([(-1, -1), (-1, 1), (1, -1), (1, 1)] if connectivity == 2 else [])
+    seen, classes = set(), []
+    for k in sorted({v for row in grid for v in row if v > 0}):
+        for r0, c0 in ((r, c) for r, row in enumerate(grid) for c, v in enumerate(row) if v == k):
+            if (r0, c0) in seen:
+                continue
+            classes.append(k)
+            stack = [(r0, c0)]
+            seen.add((r0, c0))
+            while stack:
+                r, c = stack.pop()
+                for dr, dc in steps:
+                    nr, nc = r + dr, c + dc
+                    if 0 <= nr < len(grid) and 0 <= nc < len(grid[0]) and grid[nr][nc] == k and (nr, nc) not in seen:
+                        seen.add((nr, nc))
+                        stack.append((nr, nc))
+    if part == "classes":
+        return str(classes)
+    return len(classes) if cls is None else classes.count(cls)
+
+
+def _ch12_forced_free(table, reference, part):
+    # Greedy under a next-token table: fed the reference's previous token, or its own.
+    def best(prev):
+        return max(table.get(prev, {}).items(), key=lambda kv: kv[1])[0]
+
+    truth = reference.split() + ["[end]"]
+    if part == "teacher_forcing":
+        return sum(best(prev) == want for prev, want in zip(["[start]"] + truth[:-1], truth)) / len(truth)
+    written, prev = [], "[start]"
+    while len(written) < len(truth) and prev != "[end]":
+        prev = best(prev)
+        written.append(prev)
+    return sum(w == t for w, t in zip(written, truth)) / len(truth)
+
+
+def _ch12_noisy_channel(q, corpus, candidates, k=1.0):
+    def p_e(sentence):
+        words = sentence.split()
+        return math.prod(_ch12_bigram_prob(corpus, b, [a], k=k)
+                         for a, b in zip(["<s>"] + words, words + ["</s>"]))
+
+    best = max(candidates, key=lambda e: candidates[e] * p_e(e))
+    return _letters(q, lambda text: text == best)
+
+
 # Chapter 13 by hand: softmax in NumPy, the parameter formulas of the Transformer's parts, masks as
 # triangles, samplers as sorted running sums, decoding by following (or searching) the toy table.
+def _ch13_best_span(tokens, start, end, allowed=None, max_length=None):
+    # Every span i <= j of allowed positions, the best start + end score.
+    spans = [(i, j) for i in range(len(start)) for j in range(i, len(end))
+             if (allowed is None or (allowed[i] and allowed[j])) and (max_length is None or j - i < max_length)]
+    i, j = max(spans, key=lambda ij: start[ij[0]] + end[ij[1]])
+    return " ".join(tokens[i: j + 1])
+
+
+def _ch13_gpt1(task, texts, part, index):
+    words = [len(t.split()) for t in texts]
+    if task == "classification":
+        lengths = [words[0] + 2]
+    elif task == "entailment":
+        lengths = [words[0] + words[1] + 3]
+    elif task == "similarity":
+        lengths = [words[0] + words[1] + 3] * 2
+    else:
+        lengths = [words[0] + w + 3 for w in words[1:]]
+    return {"count": len(lengths), "length": lengths[index], "tokens": sum(lengths)}[part]
+
+
 def _ch13_softmax(scores):
     scores = np.asarray(scores, float)
     e = np.exp(scores - scores.max())
@@ -816,6 +921,7 @@ SEQUENCE_ORACLE = {
     "ch06.adding_min_gap": lambda q, length: length // 2 - (length // 10 - 1),
     "ch09.fold_trimap": lambda q, trimap: [1 if v in (1, 3) else 0 for v in trimap],
     "ch09.dice_from_iou": lambda q, intersection, union: 2 * intersection / (union + intersection),
+    "ch09.instances": lambda q, **args: _ch09_components(**args),
     "ch10.psnr": lambda q, mse, max_value=1.0: 10 * math.log10(max_value ** 2 / mse),
     "ch10.kl": lambda q, mean, log_var: 0.5 * sum(math.exp(v) + m * m - 1 - v for m, v in zip(mean, log_var)),
     "ch10.linear_ae_params": lambda q, pixels, k: 2 * pixels * k,
@@ -854,6 +960,8 @@ SEQUENCE_ORACLE = {
         _ch12_skipgram_pairs(sentences, window) * (1 if part == "positive" else 1 + negatives)),
     "ch12.noise_prob": lambda q, counts, word: counts[word] ** 0.75 / sum(c ** 0.75 for c in counts.values()),
     "ch12.cosine": lambda q, vectors, a, b: _ch12_cosine(vectors, a, b),
+    "ch12.toy_forced_free": lambda q, table, reference, part="free_running": _ch12_forced_free(table, reference, part),
+    "ch12.noisy_channel": lambda q, **args: _ch12_noisy_channel(q, **args),
     "ch12.particle": lambda q, word, role: {"topic": "은는", "subject": "이가", "object": "을를", "with": "과와"}[role][
         0 if (ord(word[-1]) - 0xAC00) % 28 else 1],
     "ch13.score_variance": lambda q, d_k, scaled=True, what="variance": (
@@ -926,6 +1034,18 @@ SEQUENCE_ORACLE = {
         else _ch13_bert(vocab, **sizes) if kind == "bert" else _ch13_gpt_params(vocab, **sizes)),
     "ch13.negation_twin": lambda q, text: _ch13_twin(text),
     "ch13.negation_positive": lambda q, label=1: _letters(q, lambda text: _ch13_first_positive(text) == label),
+    # BERT packs [CLS] A [SEP] (B [SEP]); GPT-1 frames every part with [START], [DELIM]s and [EXTRACT].
+    "ch13.packed_pair": lambda q, first, second=None, sequence_length=32, part="real": {
+        "real": len(first.split()) + 2 + (len(second.split()) + 1 if second else 0),
+        "segment_b": len(second.split()) + 1 if second else 0, "seps": 2 if second else 1}[part],
+    "ch13.best_span": lambda q, **args: _ch13_best_span(**args),
+    "ch13.gpt1_sequences": lambda q, task, texts, part="count", index=0: _ch13_gpt1(task, texts, part, index),
+    "ch13.bert_task_shape": lambda q, task, length, num_classes=2, part=None: (
+        _shape(num_classes) if task in ("sentence", "pair") else _shape(length, num_classes) if task == "tagging"
+        else _shape(length)),
+    "ch13.gpt1_shape": lambda q, task, length, sequences=1, num_classes=2, part="task": (
+        _shape(sequences, length, 50) if part == "lm" else _shape(sequences) if task == "multiple_choice"
+        else _shape(num_classes)),
     "ch14.generator_shape": lambda q, **args: _ch14_generator_shape(**args),
     "ch14.generator_params": lambda q, layer=None, latent_dim=100, widths=(128, 64, 32): (
         _ch14_generator_layers(latent_dim, widths).get(layer, 0) if layer
@@ -1021,7 +1141,7 @@ def test_ch14_hand_calculations_know_the_course_numbers():
 
 
 def test_ch14_links_cover_the_sections_of_its_page(banks):
-    wanted = {"game", "dcgan", "train-step", "judging", "dead-neurons", "srgan", "subpixel", "psnr-ssim", "uses",
+    wanted = {"game", "dcgan", "train-step", "judging", "dead-neurons", "srgan", "subpixel", "psnr-ssim", "uses", "dall-e",
               "results"}
     bank = banks["ch14"]
     assert {q.anchor for q in bank.questions} == wanted

@@ -133,11 +133,11 @@ def test_run_with_the_same_seed_asks_the_same_questions(ch07, monkeypatch):
     assert [q.id for q in first] == [q.id for q in second]
 
 
-def test_run_essay_shows_the_model_answer_and_asks_for_a_self_score(ch07, monkeypatch):
+def test_run_essay_shows_the_model_answer_and_asks_point_by_point(ch07, monkeypatch):
     def policy(q, i):
         n = len(q.rubric)
         return ["The update gate mixes the old state and the candidate.", "The reset gate scales h.", "",
-                str(n + 3), str(n // 2)]
+                "maybe", "y"] + ["n"] * (n - 1)
 
     code, screen, asked = run_quiz(["run", "ch07", "--type", "essay", "--n", "1", "--seed", "0"],
                                    ch07, policy, monkeypatch)
@@ -146,10 +146,11 @@ def test_run_essay_shows_the_model_answer_and_asks_for_a_self_score(ch07, monkey
     n = len(q.rubric)
     assert "Model answer:" in screen and "Rubric: a good answer makes these points:" in screen
     assert " ".join(q.answer.en.split())[:60] in " ".join(screen.split())
-    assert f"Please type a number from 0 to {n}." in screen
-    share = (n // 2) / n
-    assert f"Score: {share:g} of 1 ({round(100 * share)} %)" in screen
-    assert attempts()[0].score == pytest.approx(share)
+    assert "that is a hint, not a grade" in " ".join(screen.split())
+    assert "Please answer y or n." in screen
+    assert screen.count("Did your answer make point") == n + 1        # "maybe" asked again
+    assert f"Score: {1 / n:.2f}".rstrip("0") in screen
+    assert attempts()[0].score == pytest.approx(1 / n)
 
 
 def test_run_in_korean(ch07, monkeypatch):
@@ -238,7 +239,7 @@ def test_exam_json_key_and_markdown(capsys):
         assert part in out
     assert "## Answer key" not in out
     code, out, _ = cli(["exam", "--chapters", "ch07", "--seed", "5", "--key", "--lang", "ko"], capsys)
-    assert "## Answer key" in out and "## Part 1 · 객관식 (12)" in out
+    assert "## 정답" in out and "## 1부 · 객관식 (12문제)" in out
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -264,9 +265,49 @@ def check_markdown_exam(argv, title, capsys):
         assert part in out
 
 
-def test_the_midterm_draws_the_course_shape_over_weeks_1_to_7(capsys):
-    check_markdown_exam(["exam", "--midterm", "--seed", "3", "--format", "markdown", "--key"], "midterm (ch01-ch07)",
+def test_the_midterm_draws_the_course_shape_over_weeks_2_to_7(capsys):
+    check_markdown_exam(["exam", "--midterm", "--seed", "3", "--format", "markdown", "--key"], "midterm (ch02-ch07)",
                         capsys)
+    check_markdown_exam(["exam", "--midterm", "--with-ch01", "--seed", "3", "--format", "markdown", "--key"],
+                        "midterm with chapter 1 (ch01-ch07)", capsys)
+    code, _, err = cli(["exam", "--final", "--with-ch01"], capsys)
+    assert code == 2 and "use it with --midterm" in err
+
+
+@pytest.mark.parametrize("range_, chapters", [("--midterm", {f"ch0{n}" for n in range(2, 8)}),
+                                              ("--final", {"ch09", "ch10", "ch11", "ch12", "ch13", "ch14"})])
+def test_exams_examine_the_course_over_many_seeds(range_, chapters, capsys):
+    """Only the range's chapters, never a `tool` question, always three or more code-reading questions."""
+    for seed in range(0, 60, 3):
+        code, out, _ = cli(["exam", range_, "--seed", str(seed), "--format", "json"], capsys)
+        assert code == 0
+        questions = json.loads(out)["questions"]
+        assert {q["chapter"] for q in questions} == chapters, seed
+        assert not [q["id"] for q in questions if "tool" in q["tags"]], seed
+        assert sum(q["type"] == "code" for q in questions) >= 3, seed
+
+
+def test_korean_exams_and_reports_have_no_english_labels(tmp_path, capsys):
+    code, out, _ = cli(["exam", "--midterm", "--seed", "4", "--lang", "ko", "--format", "markdown"], capsys)
+    assert code == 0
+    exam_part, sheet_part = out.split("```yaml")
+    labels = [line for line in exam_part.splitlines() if line.startswith("#") or line.startswith("**")]
+    assert "# kerasbook 답안지: 중간고사 (ch02-ch07), 시드 4" in sheet_part
+    for english in ("Part", "pick one", "pick every", "a number", "Answer sheet", "Answer key", "seed",
+                    "multiple choice", "short answer", "essay", "midterm"):
+        assert not [line for line in labels if english in line.split("```")[0] and "kerasbook" not in line[:2]
+                    and english in line.replace("kerasbook", "")], english
+    assert "## 1부 · 객관식 (12문제)" in out and "## 3부 · 서술형 (7문제)" in out
+    sheet = blank_sheet(tmp_path, capsys, seed=3)
+    for n, q in enumerate(resolved(sheet), start=1):
+        sheet["answers"][n] = "banana" if q.type != "essay" else {"text": "모르겠습니다"}
+    code, out, _ = cli(["grade", write_sheet(tmp_path, sheet), "--lang", "ko"], capsys)
+    assert code == 0
+    for english in ("Graded", "Total", "By section", "By chapter", "tags", "To review", " answer:", " why:",
+                    " read:", "model answer", "rubric", "pending", "self-assessed", "you wrote", "multiple choice"):
+        assert not re.search(rf"(^|\s){re.escape(english.strip())}", out, re.MULTILINE), english
+    for korean in ("자동 채점", "서술형", "유형별", "장별", "다시 볼 문제", "정답:", "해설:", "채점 대기"):
+        assert korean in out, korean
 
 
 def test_the_final_draws_the_course_shape_over_weeks_9_to_14(capsys):
@@ -404,7 +445,42 @@ def test_grade_a_partly_right_sheet_with_tolerances(tmp_path, capsys, ch07):
     total = float(re.search(r"Total: ([\d.]+) / 30", out).group(1))
     assert total == pytest.approx(expected, abs=0.01)
     assert "partial" in out and ": no answer" in out
-    assert "By tag (weakest first)" in out
+    assert "Weakest tags (at most 8)" in out
+    weakest = out.split("Weakest tags (at most 8)")[1].split("\n\n")[0].strip().splitlines()
+    assert 1 <= len(weakest) <= 8
+
+
+def test_essays_not_marked_are_pending_and_earn_nothing(tmp_path, capsys):
+    """Inverted facts, a list of key terms or "I don't know": no essay credit until the student marks the rubric."""
+    sheet = blank_sheet(tmp_path, capsys, seed=9)
+    questions = resolved(sheet)
+    essays = [n for n, q in enumerate(questions, start=1) if q.type == "essay"]
+    fillers = ["CTC needs aligned labels; the GRU has no gates and greedy decoding sums every path.",
+               "I don't know.", None]
+    for k, n in enumerate(essays):
+        q = questions[n - 1]
+        text = fillers[k % 3] or " ".join(word for p in q.rubric for word in p.keywords)
+        sheet["answers"][n] = {"text": text, "covered": {i: "" for i in range(1, len(q.rubric) + 1)}}
+    code, out, _ = cli(["grade", write_sheet(tmp_path, sheet)], capsys)
+    assert code == 0
+    assert "Graded automatically (multiple choice and short answer): 0 / 23 (0 %)" in out
+    assert "Essays, self-assessed against their rubrics: 0 / 7 (0 %)" in out
+    assert "7 essay(s) pending" in out and "Total so far: 0 / 30" in out
+    review = out.split("To review")[1]
+    for n in essays:
+        assert f"{n:>2}. {questions[n - 1].id}: pending 0" in review
+    assert review.count("model answer:") == 7
+    # Marked now: two of its points on the first essay, every point on the second.
+    first, second = essays[0], essays[1]
+    sheet["answers"][first]["covered"] = {1: "yes", 2: "yes"}
+    sheet["answers"][second]["covered"] = ["yes"] * len(questions[second - 1].rubric)
+    code, out, _ = cli(["grade", write_sheet(tmp_path, sheet)], capsys)
+    made = 2 / len(questions[first - 1].rubric) + 1
+    assert f"Essays, self-assessed against their rubrics: {made:.2f}".rstrip("0").rstrip(".") in out
+    assert "5 essay(s) pending" in out
+    review = out.split("To review")[1]
+    assert f"{first:>2}. {questions[first - 1].id}: partial" in review        # stays in review, with its answer
+    assert f"{second:>2}. {questions[second - 1].id}:" not in review
 
 
 def test_grade_by_question_id_and_numbers_as_text(tmp_path, capsys):

@@ -49,7 +49,7 @@ def test_choices_check_instantly_in_the_browser(server, browser):
     question.locator(f'button.kb-choice[data-letter="{wrong}"]').click()
     assert feedback.inner_text().strip() == "✗ Not quite, try again."
     assert "kb-wrong" in question.locator(f'[data-letter="{wrong}"]').get_attribute("class")
-    assert explanation.is_hidden()
+    assert explanation.is_visible()            # a wrong answer shows the explanation and the section to reread
 
     question.locator(f'button.kb-choice[data-letter="{right}"]').click()
     assert feedback.inner_text().strip() == "✓ Right!"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerasbook.layers.recurrent import ElmanCell, ElmanRNN, GateLSTM, GateLSTMCell
+from kerasbook.layers.recurrent import ElmanCell, ElmanRNN, GateGRU, GateGRUCell, GateLSTM, GateLSTMCell
 from kerasbook.testing import check_layer
 
 RNG = np.random.default_rng(0)
@@ -114,11 +114,70 @@ def test_lstm_gates_obey_their_ranges_and_the_cell_update():
     np.testing.assert_allclose(h_new, g["output"] * np.tanh(c_new), atol=1e-6)
 
 
+def copy_gru(theirs, units):
+    ours = keras.layers.RNN(GateGRUCell(units), return_sequences=theirs.return_sequences,
+                            return_state=theirs.return_state)
+    ours.build(X.shape)
+    ours.cell.set_from_keras_gru(*theirs.get_weights())
+    return ours
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("return_state", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_gate_gru_cell_equals_keras_gru(return_sequences, return_state, masked):
+    theirs = keras.layers.GRU(6, return_sequences=return_sequences, return_state=return_state, use_cudnn=False)
+    assert theirs.cell.reset_after                                  # Keras' default, the form our cell computes
+    theirs.build(X.shape)
+    theirs.set_weights([RNG.normal(size=w.shape).astype("float32") * 0.5 for w in theirs.get_weights()])
+    ours = copy_gru(theirs, 6)
+    mask = tf.constant(np.arange(7)[None, :] < np.array([7, 4, 2])[:, None]) if masked else None
+    outs_a, grads_a = outputs_and_gradients(ours, X, mask)
+    outs_b, grads_b = outputs_and_gradients(theirs, X, mask)
+    assert len(outs_a) == len(outs_b) == (2 if return_state else 1)
+    for a, b in zip(outs_a, outs_b):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    np.testing.assert_allclose(grads_a[0], grads_b[0], atol=1e-4)   # d/dx
+    # Our per-gate weight gradients, put back into Keras' layout, equal Keras' own.
+    by_name = dict(zip([w.path.split("/")[-1] for w in ours.trainable_weights], grads_a[1:]))
+    order = GateGRUCell.GATES
+    kernel = np.concatenate([by_name[f"w_x_{g}"] for g in order], axis=1)            # (d, 3u)
+    recurrent = np.concatenate([by_name[f"w_h_{g}"] for g in order], axis=1)         # (u, 3u)
+    bias = np.stack([np.concatenate([by_name[f"b_{side}_{g}"] for g in order]) for side in "xh"])   # (2, 3u)
+    for a, b in zip((kernel, recurrent, bias), grads_b[1:]):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_gru_has_as_many_weights_as_keras_gru():
+    ours, theirs = keras.layers.RNN(GateGRUCell(5)), keras.layers.GRU(5)
+    ours.build((None, 7, 3))
+    theirs.build((None, 7, 3))
+    assert ours.count_params() == theirs.count_params() == 3 * (3 * 5 + 5 * 5 + 2 * 5)
+
+
+def test_gru_gates_obey_their_ranges_and_the_mix():
+    cell = GateGRUCell(5)
+    x = np.random.default_rng(1).normal(size=(4, 3)).astype("float32")
+    h = RNG.normal(size=(4, 5)).astype("float32")
+    out, (state,) = cell(x, [h])
+    g = {k: keras.ops.convert_to_numpy(v) for k, v in cell.gates(x, [h]).items()}
+    for gate in ("update", "reset"):
+        assert g[gate].min() > 0 and g[gate].max() < 1
+    assert g["candidate"].min() > -1 and g["candidate"].max() < 1
+    np.testing.assert_allclose(out, g["update"] * h + (1 - g["update"]) * g["candidate"], atol=1e-6)
+    np.testing.assert_allclose(state, out)
+    # With the update gate shut (z = 1 everywhere) the old state passes through untouched.
+    cell.b_x["update"].assign(np.full(5, 50.0, "float32"))
+    np.testing.assert_allclose(cell(x, [h])[0], h, atol=1e-6)
+
+
 @pytest.mark.parametrize("layer_cls, kwargs", [
     (ElmanRNN, {"units": 4}),
     (ElmanRNN, {"units": 4, "return_sequences": True, "activation": "relu"}),
     (GateLSTM, {"units": 4}),
     (GateLSTM, {"units": 4, "return_sequences": True}),
+    (GateGRU, {"units": 4}),
+    (GateGRU, {"units": 4, "return_sequences": True}),
 ])
 def test_shared_layer_checks(layer_cls, kwargs, tmp_path):
     out = check_layer(layer_cls, kwargs, X, tmp_path)

@@ -129,3 +129,37 @@ def test_batches_bucket_by_length_and_cut_to_the_longest_row():
     sizes = [len(b[1]) for b in training]
     assert set(sizes) == {16} and len(sizes) == int(training.cardinality()) == (200 - 6 * 15) // 16
     assert [len(b[1]) for b in training] == sizes                    # the same number of batches every epoch
+
+
+def test_teacher_forcing_scores_like_training_and_free_running_is_greedy_decoding():
+    from kerasbook.testing import reversal_task
+
+    src, tgt, x, din, dout = reversal_task(600)
+    keras.utils.set_random_seed(2)
+    model = s2s.build_translator("plain", src.vocabulary_size(), tgt.vocabulary_size(), units=16, embed=8)
+    s2s.compile_translator(model, learning_rate=1e-2)
+    model.fit([x, din], dout, batch_size=64, epochs=3, verbose=0)        # partly trained: it still makes mistakes
+    vocab = tgt.get_vocabulary()
+    start, end = vocab.index(s2s.START), vocab.index(s2s.END)
+    x, din, dout = x[:120], din[:120], dout[:120]
+    target = np.concatenate([din[:, :1], dout], axis=1)                  # [start] ... [end], padded
+    stepper = s2s.Stepper(model)
+    got = s2s.forced_and_free(stepper, x, target, end)
+    assert got["tokens"] == int((dout != 0).sum())
+    # Teacher forcing is the training metric: the model fed the true previous tokens all at once.
+    metric = s2s.TokenAccuracy()
+    metric.update_state(dout, model([x, din]))
+    assert got["teacher_forcing"] == pytest.approx(float(metric.result()), abs=1e-6)
+    # Free running is greedy decoding, token for token.
+    greedy, _ = s2s.greedy_decode(stepper, x, start, end, target.shape[1] - 1)
+    assert all(row[: len(g)].tolist() == g for row, g in zip(got["free_running_ids"], greedy))
+    # The same model, the same sentences: fed its own mistakes, it gets fewer tokens right (exposure bias).
+    assert got["free_running"] < got["teacher_forcing"] - 0.05
+    # The Translator's version reads sentences and references as text and agrees.
+    translator = s2s.Translator(model, src.get_vocabulary(), vocab, 6, 6)
+    texts = [s2s.ids_to_text(row, src.get_vocabulary()) for row in x]
+    refs = [s2s.ids_to_text(row, vocab) for row in dout]
+    again = translator.forced_and_free(texts, refs, batch=50)
+    assert again["tokens"] == got["tokens"]
+    assert again["teacher_forcing"] == pytest.approx(got["teacher_forcing"], abs=1e-9)
+    assert again["free_running"] == pytest.approx(got["free_running"], abs=1e-9)

@@ -22,8 +22,11 @@ Run it:
     python -m kerasbook.chapters.ch03_cnn            # default run, builtin data
     python -m kerasbook.chapters.ch03_cnn --quick    # about two minutes on a laptop
     python -m kerasbook.chapters.ch03_cnn --data full   # CIFAR-10 + VGG16 ImageNet
+    python -m kerasbook.chapters.ch03_cnn costs         # AlexNet beside VGG-16: parameters and MACs
 
 References:
+    Krizhevsky, Sutskever, Hinton, "ImageNet Classification with Deep
+    Convolutional Neural Networks" (AlexNet), NeurIPS 2012.
     Simonyan, Zisserman, "Very Deep Convolutional Networks for Large-Scale
     Image Recognition" (VGG), 2014. Yosinski et al., "How transferable are
     features in deep neural networks?", 2014.
@@ -121,6 +124,103 @@ def parameter_counts(cfg: Config, num_classes: int = 10) -> dict[str, int]:
         "mlp_first_layer": mlp.get_layer("fc1").count_params(),
     }
 # --8<-- [end:sizes]
+
+
+# --8<-- [start:alexnet]
+def _local_response_norm(x):
+    import tensorflow as tf
+
+    # AlexNet's "brightness normalisation": each value divided by (k + alpha * sum of squares over
+    # n = 5 neighbouring channels) ** beta, with the paper's k = 2, alpha = 1e-4, beta = 0.75.
+    return tf.nn.local_response_normalization(x, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75)
+
+
+def build_alexnet(num_classes: int = 1000, groups: int = 1, input_shape=(227, 227, 3)):
+    """AlexNet (2012) as a Keras functional model, built to be counted, never trained here.
+
+    Five convolutions, three fully connected layers: 11x11 stride 4 (96 filters), 3x3/2 max pool,
+    5x5 (256), pool, 3x3 (384), 3x3 (384), 3x3 (256), pool, FC 4096, FC 4096, FC 1000; ReLU after
+    all but the last, local response normalisation after the first two convolutions and dropout 0.5
+    before the two hidden FC layers. The paper trained on two GPUs and split conv2, conv4 and conv5
+    into two halves that each read only their own GPU's channels: `groups=2` builds that, which
+    halves those layers' weights. `groups=1` is the one-tower network most libraries count.
+    The input is 227x227: (227 - 11) / 4 + 1 = 55, the size the paper's first layer produces.
+    """
+    import keras
+    from keras import layers
+
+    image = keras.Input(input_shape, name="image")                                         # (B, 227, 227, 3)
+    x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(image)            # (B, 55, 55, 96)
+    x = layers.Lambda(_local_response_norm, name="lrn1")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)                                  # (B, 27, 27, 96)
+    x = layers.Conv2D(256, 5, padding="same", groups=groups, activation="relu", name="conv2")(x)  # (B, 27, 27, 256)
+    x = layers.Lambda(_local_response_norm, name="lrn2")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)                                  # (B, 13, 13, 256)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)           # (B, 13, 13, 384)
+    x = layers.Conv2D(384, 3, padding="same", groups=groups, activation="relu", name="conv4")(x)  # (B, 13, 13, 384)
+    x = layers.Conv2D(256, 3, padding="same", groups=groups, activation="relu", name="conv5")(x)  # (B, 13, 13, 256)
+    x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)                                  # (B, 6, 6, 256)
+    x = layers.Flatten(name="flatten")(x)                                                   # (B, 9216)
+    x = layers.Dropout(0.5, name="dropout6")(x)
+    x = layers.Dense(4096, activation="relu", name="fc6")(x)                                # (B, 4096)
+    x = layers.Dropout(0.5, name="dropout7")(x)
+    x = layers.Dense(4096, activation="relu", name="fc7")(x)                                # (B, 4096)
+    logits = layers.Dense(num_classes, name="fc8")(x)                                       # (B, 1000)
+    return keras.Model(image, logits, name="alexnet" if groups == 1 else f"alexnet_groups{groups}")
+
+
+def layer_costs(model) -> list[dict]:
+    """Parameters and multiply-accumulates (MACs) per image of every Conv2D and Dense layer, in order.
+
+    A convolution computes one dot product of k x k x (C_in / groups) numbers for each of its
+    H_out x W_out x C_out outputs, and its kernel has exactly k x k x (C_in / groups) x C_out weights,
+    so MACs = H_out x W_out x (kernel weights). A dense layer after `Flatten` does one dot product
+    per unit: MACs = its kernel weights. Biases, activations, pooling and normalisation are left out.
+    """
+    import keras
+
+    rows = []
+    for layer in model.layers:
+        if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+            continue
+        shape = tuple(layer.output.shape[1:])                      # (H, W, C_out) or (units,)
+        positions = int(np.prod(shape[:-1]))                       # H_out x W_out; 1 for a dense layer
+        rows.append({"layer": layer.name, "kind": "conv" if isinstance(layer, keras.layers.Conv2D) else "fc",
+                     "output": shape, "params": layer.count_params(),
+                     "macs": positions * int(np.prod(layer.kernel.shape))})
+    return rows
+# --8<-- [end:alexnet]
+
+
+def cost_summary(rows) -> dict:
+    """Totals of `layer_costs` rows, and how they split between convolutions and FC layers."""
+    total = {k: sum(r[k] for r in rows) for k in ("params", "macs")}
+    conv = {k: sum(r[k] for r in rows if r["kind"] == "conv") for k in ("params", "macs")}
+    return {"params": total["params"], "macs": total["macs"], "conv_layers": sum(r["kind"] == "conv" for r in rows),
+            "fc_layers": sum(r["kind"] == "fc" for r in rows), "conv_params": conv["params"],
+            "fc_params": total["params"] - conv["params"], "conv_macs": conv["macs"],
+            "fc_macs": total["macs"] - conv["macs"]}
+
+
+def vgg16_for_counting():
+    """VGG-16 as `keras.applications` builds it for ImageNet (224x224x3, 1000 classes), with random weights."""
+    import keras
+
+    return keras.applications.VGG16(weights=None)
+
+
+def by_block(rows) -> list[dict]:
+    """VGG's rows summed per block (`block3_conv1`, `block3_conv2`, ... -> `block3`); FC layers stay as they are."""
+    out = []
+    for r in rows:
+        name = r["layer"].split("_")[0] if r["kind"] == "conv" else r["layer"]
+        if out and out[-1]["layer"] == name:
+            last = out[-1]
+            last.update(params=last["params"] + r["params"], macs=last["macs"] + r["macs"], output=r["output"],
+                        convs=last["convs"] + 1)
+        else:
+            out.append({**r, "layer": name, "convs": 1 if r["kind"] == "conv" else 0})
+    return out
 
 
 # --8<-- [start:data]
@@ -291,6 +391,23 @@ def unfreeze_top(backbone, blocks: int):
         layer.trainable = any(layer.name.startswith(t) for t in top)
 
 
+def trainable_split(backbone, num_classes: int, cfg: Config) -> dict:
+    """Parameters a transfer model trains in each mode: the new head alone, then head + top block(s).
+
+    Builds `build_transfer_model` on `backbone` (which it freezes), counts, unfreezes the top
+    `cfg.fine_tune_blocks` blocks as `unfreeze_top` does and counts again.
+    """
+    def trainable(model):
+        return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+    model = build_transfer_model(backbone, num_classes, cfg)
+    split = {"total": model.count_params(), "backbone": backbone.count_params(),
+             "feature_extraction": trainable(model)}
+    unfreeze_top(backbone, cfg.fine_tune_blocks)
+    split["fine_tune"] = trainable(model)
+    return split
+
+
 def transfer_experiment(make_backbone, small_sets, test, num_classes, cfg: Config, jit, seed, verbose=0):
     """Test accuracy of scratch, feature extraction and fine-tuning for each small training set.
 
@@ -350,12 +467,15 @@ def transfer_sets(cfg: Config, source: str, seed: int, splits=None):
     return small, (xt[: cfg.transfer_test_size], yt[: cfg.transfer_test_size]), 10, shapes.CIFAR10_CLASSES
 
 
-def vgg16_backbone():
-    """VGG16's convolutional part with ImageNet weights, on our uint8 32x32 images (upsampled to 64)."""
+def vgg16_backbone(weights="imagenet"):
+    """VGG16's convolutional part with ImageNet weights, on our uint8 32x32 images (upsampled to 64).
+
+    `weights=None` builds the same network with random weights, offline (to count it).
+    """
     import keras
     from keras import layers
 
-    base = keras.applications.VGG16(include_top=False, weights="imagenet", input_shape=(64, 64, 3))
+    base = keras.applications.VGG16(include_top=False, weights=weights, input_shape=(64, 64, 3))
     image = keras.Input(shapes.IMAGE_SHAPE, dtype="uint8", name="image")
     x = layers.Resizing(64, 64, name="upsample")(layers.Rescaling(1.0, name="to_float")(image))
     x = layers.RandomFlip("horizontal", name="flip")(x)
@@ -465,6 +585,65 @@ def linear_baseline(splits, epochs=5, seed=0):
     return model.evaluate(*splits["test"], batch_size=512, verbose=0, return_dict=True)["accuracy"]
 
 
+def _millions(n: int) -> str:
+    return f"{n / 1e6:,.1f} M" if n >= 1e6 else f"{n:,}"
+
+
+def costs_tables(cfg: Config = Config()) -> dict:
+    """The page's tables of model sizes, in Markdown, built from the real models.
+
+    `alexnet`: AlexNet layer by layer; `summary`: AlexNet (one tower and the paper's two) beside
+    VGG-16; `vgg16`: VGG-16 block by block; `transfer`: what feature extraction and fine-tuning train.
+    """
+    def layer_rows(rows, head):
+        lines = [head, "|---|---|---|---|"]
+        for r in rows:
+            shape = " × ".join(str(d) for d in r["output"])
+            lines.append(f"| `{r['layer']}` | {shape} | {r['params']:,} | {r['macs'] / 1e6:,.1f} M |")
+        return lines
+
+    alexnet = layer_costs(build_alexnet())
+    nets = {"AlexNet (one tower)": cost_summary(alexnet),
+            "AlexNet (two GPUs, `groups=2`)": cost_summary(layer_costs(build_alexnet(groups=2))),
+            "VGG-16": cost_summary(vgg := layer_costs(vgg16_for_counting()))}
+    a = cost_summary(alexnet)
+    tables = {"alexnet": layer_rows(alexnet, "| AlexNet layer | output (H × W × C) | parameters | MACs |")}
+    tables["alexnet"].append(f"| **total** | | **{a['params']:,}** | **{a['macs'] / 1e9:.2f} G** |")
+    tables["vgg16"] = layer_rows(by_block(vgg), "| VGG-16 block | output of its last conv | parameters | MACs |")
+    tables["summary"] = ["| | " + " | ".join(nets) + " |", "|---" * (len(nets) + 1) + "|"]
+    for title, cell in (("input", lambda n, c: "224 × 224 × 3" if n == "VGG-16" else "227 × 227 × 3"),
+                        ("convolutions + FC layers", lambda n, c: f"{c['conv_layers']} + {c['fc_layers']}"),
+                        ("parameters", lambda n, c: f"**{c['params']:,}**"),
+                        ("of which in FC layers", lambda n, c: f"{c['fc_params'] / c['params']:.1%}"),
+                        ("multiply-accumulates per image", lambda n, c: f"**{c['macs'] / 1e9:.2f} G**"),
+                        ("of which in convolutions", lambda n, c: f"{c['conv_macs'] / c['macs']:.1%}")):
+        tables["summary"].append(f"| {title} | " + " | ".join(cell(n, c) for n, c in nets.items()) + " |")
+    ours = trainable_split(backbone_of(build_model(cfg)), len(shapes.TRANSFER_CLASSES), cfg)
+    vgg_split = trainable_split(vgg16_backbone(weights=None), 10, cfg)
+    tables["transfer"] = ["| | our ten-shape backbone → 5 new shapes | VGG16 backbone (`--data full`) → CIFAR-10 |",
+                          "|---|---|---|"]
+    for title, key in (("parameters in the backbone", "backbone"), ("in the whole transfer model", "total"),
+                       ("trained in feature extraction (new head only)", "feature_extraction"),
+                       (f"trained in fine-tuning (head + top {cfg.fine_tune_blocks} block)", "fine_tune")):
+        tables["transfer"].append(f"| {title} | {ours[key]:,} | {vgg_split[key]:,} |")
+    return {k: "\n".join(v).replace("%", " %") for k, v in tables.items()}
+
+
+def _costs(argv):
+    parser = cli.OneLineParser(prog=f"{PROG} costs",
+                               description="Print AlexNet's and VGG-16's parameters and multiply-accumulates, "
+                                           "and what transfer learning trains (no training, no download).")
+    parser.add_argument("--out", help="also write the tables to this folder (costs.md)")
+    args = parser.parse_args(argv)
+    text = "\n\n".join(costs_tables().values()) + "\n"
+    print(text, end="")
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        (Path(args.out) / "costs.md").write_text(text)
+        print(f"wrote {Path(args.out) / 'costs.md'}")
+    return 0
+
+
 def _validate(args, cfg, sources):
     if cfg.padding_mode not in ("zero", "reflect", "replicate"):
         raise cli.UsageError(f"padding_mode {cfg.padding_mode!r} is not zero, reflect or replicate")
@@ -550,8 +729,8 @@ def _train(argv):
 
 
 def main(argv=None):
-    """Train the chapter's models; returns the exit code."""
-    return cli.chapter_main(argv, _train, PROG)
+    """Train the chapter's models (the default, or `train`), or print model `costs`; returns the exit code."""
+    return cli.chapter_main(argv, _train, PROG, costs=_costs)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,9 @@ def adding_problem(n: int, length: int, seed: int):
 
     The target is the sum of the two marked values. The first mark falls in
     the first tenth of the sequence and the second in the second half, so the
-    network must hold the first value for at least `length / 2` steps. Always
+    network must hold the first value for at least `length // 2 - length // 10 + 1`
+    steps: 41 for length 100 (the first mark at step 9 at the latest, the second
+    at step 50 at the earliest). Always
     answering the mean sum, 1, scores an MSE of Var(u1 + u2) = 2/12 = 1/6: the
     trivial baseline.
     """

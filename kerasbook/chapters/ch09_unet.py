@@ -160,7 +160,7 @@ def build_unet(cfg: Config, num_classes: int, skips: bool = True, size: int | No
         x = conv_block(x, f, f"enc{level}")                                  # (B, s, s, f)
         kept.append(x)
         x = layers.MaxPooling2D(name=f"pool{level}")(x)                      # (B, s/2, s/2, f)
-    x = conv_block(x, widths[-1] * 2, "bottleneck")                          # (B, 6, 6, 4 * base)
+    x = conv_block(x, widths[-1] * 2, "bottleneck")                          # (B, 6, 6, 8 * base)
     for level, f in reversed(list(enumerate(widths, start=1))):
         if cfg.up == "transpose":
             x = layers.Conv2DTranspose(f, 2, strides=2, name=f"up{level}")(x)   # learned x2
@@ -274,6 +274,97 @@ def tasks_figure(path, seed):
     for ax in axes:
         ax.axis("off")
     save_figure(fig, path, dpi=110)
+
+
+# --8<-- [start:instances]
+def instances_from_semantic(mask, connectivity: int = 2):
+    """Split a semantic label map into instances by connected components, one class at a time.
+
+    Args:
+        mask: `(H, W)` class ids, 0 for the background.
+        connectivity: 1 joins a pixel to its 4 side neighbours, 2 also to the 4 diagonal ones.
+
+    Returns:
+        `(instances, classes)`: an `(H, W)` int32 map, 0 for the background and 1, 2, ... for the
+        components, and the class of each component (`classes[n - 1]` is the class of component n).
+    """
+    from scipy import ndimage
+
+    mask = np.asarray(mask)
+    structure = ndimage.generate_binary_structure(2, connectivity)     # 3x3 cross (1) or full square (2)
+    instances = np.zeros(mask.shape, np.int32)                          # (H, W)
+    classes: list[int] = []
+    for k in np.unique(mask[mask > 0]):
+        labels, n = ndimage.label(mask == k, structure=structure)       # 1..n inside class k, 0 elsewhere
+        instances[labels > 0] = labels[labels > 0] + len(classes)       # numbered after the earlier classes
+        classes += [int(k)] * n
+    return instances, classes
+
+
+def match_instances(truth, found, threshold: float = 0.5) -> dict:
+    """How well the instance map `found` recovers the objects of the instance map `truth` (0 = background).
+
+    An object is *recovered* when one found instance overlaps it with IoU above `threshold`; a found
+    instance that holds most of the pixels of two or more objects *merged* them; an object whose pixels
+    fall into two or more found instances was *split*.
+    """
+    truth, found = np.asarray(truth), np.asarray(found)
+    objects = [t for t in np.unique(truth) if t > 0]
+    recovered = split = 0
+    owner: dict[int, list[int]] = {}                        # found instance -> objects it holds most of
+    for t in objects:
+        inside = truth == t
+        parts, counts = np.unique(found[inside], return_counts=True)
+        split += int(np.count_nonzero(parts > 0) > 1)
+        best = int(parts[np.argmax(counts)])
+        if best > 0:
+            owner.setdefault(best, []).append(int(t))
+            iou = np.count_nonzero(inside & (found == best)) / np.count_nonzero(inside | (found == best))
+            recovered += int(iou > threshold)
+    merged = sum(len(held) > 1 for held in owner.values())
+    return {"objects": len(objects), "found": int(np.count_nonzero(np.unique(found) > 0)),
+            "recovered": recovered, "merged": merged, "split": split}
+
+
+def instance_report(seed: int = 0, n: int = 500, connectivity: int = 2) -> dict:
+    """`match_instances` summed over `n` builtin scenes: what connected components make of semantic masks."""
+    total: dict[str, int] = {}
+    for i in range(n):
+        _, mask, truth, _ = sg.draw_example(seed, "instances", i, instances=True)
+        found, _ = instances_from_semantic(mask, connectivity)
+        for key, value in match_instances(truth, found).items():
+            total[key] = total.get(key, 0) + value
+    return {"scenes": n, **total}
+# --8<-- [end:instances]
+
+
+def instances_figure(path, seed: int, connectivity: int = 2):
+    """Two builtin scenes: the image, its semantic mask, the connected components of that mask and the true
+    instances. In the first the components are the objects; in the second two objects of one class touch."""
+    import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
+
+    picks, want = [], (lambda r: r["merged"] == 0 and r["split"] == 0, lambda r: r["merged"] > 0)
+    for index in range(500):
+        image, mask, truth, _ = sg.draw_example(seed, "instances", index, instances=True)
+        found, _ = instances_from_semantic(mask, connectivity)
+        if want[len(picks)](match_instances(truth, found)):
+            picks.append((index, image, mask, found, truth))
+            if len(picks) == len(want):
+                break
+    cmap = plt.get_cmap("tab10")
+    colours = np.array([[0, 0, 0]] + [[int(255 * c) for c in cmap(i % 10)[:3]] for i in range(255)], np.uint8)
+    fig, axes = plt.subplots(len(picks), 4, figsize=(9, 2.5 * len(picks)), squeeze=False)
+    for row, (index, image, mask, found, truth) in zip(axes, picks):
+        panels = [(image, f"scene {index}"), (colour_mask(mask), "semantic mask"),
+                  (colours[found % 256], f"connected components: {found.max()}"),
+                  (colours[truth.astype(int) % 256], f"true instances: {len(np.unique(truth)) - 1}")]
+        for ax, (img, title) in zip(row, panels):
+            ax.imshow(img, interpolation="nearest")
+            ax.set_title(title, fontsize=8)
+            ax.axis("off")
+    save_figure(fig, path, dpi=100)
 
 
 def comparison_figure(path, images, truth, unet, fcn, class_names, n=6):
@@ -406,6 +497,7 @@ def _train(argv):
     scores_figure(figs / "scores.png", results, class_names)
     if run.source == "builtin":
         tasks_figure(figs / "tasks.png", run.seed)
+        instances_figure(figs / "instances.png", run.seed)
     seconds["figures"] = time.perf_counter() - t
 
     u, f = results["U-Net"], results["FCN, no skips"]

@@ -548,6 +548,8 @@ def _train(argv):
         t = time.perf_counter()
         beams = translator.beam([p["en"] for p in test[:n_beam]], cfg.beam_width, cfg.length_alpha)
         beam_s = time.perf_counter() - t
+        # The same test sentences fed the true previous tokens (as in training) and the translator's own.
+        forced = translator.forced_and_free([p["en"] for p in test], refs)
         r = {
             "bleu": s2s.corpus_bleu(refs, hyps),
             "bleu_heldout_structures": s2s.corpus_bleu([p["ko_tokens"] for p in heldout], held_hyps) if heldout else None,
@@ -558,6 +560,8 @@ def _train(argv):
             "bleu_beam": s2s.corpus_bleu(refs[:n_beam], beams),
             "greedy_sentences_per_s": len(test) / greedy_s,
             "beam_sentences_per_s": n_beam / beam_s,
+            "token_accuracy_teacher_forcing": forced["teacher_forcing"],
+            "token_accuracy_free_running": forced["free_running"],
             "params": translator.model.count_params(),
             "epochs_run": info.epochs_run,
         }
@@ -565,7 +569,9 @@ def _train(argv):
         seconds[f"evaluate {kind}"] = time.perf_counter() - t_eval
         held = "" if not heldout else f"; held-out structures {r['bleu_heldout_structures']:.1f}"
         print(f"  {NAMES[kind]}: BLEU {r['bleu']:.1f} (greedy), {r['bleu_beam']:.1f} with beam {cfg.beam_width} on "
-              f"{n_beam}{held}; longest sentences {r['bleu_by_length'][-1] or 0:.1f}")
+              f"{n_beam}{held}; longest sentences {r['bleu_by_length'][-1] or 0:.1f}; token accuracy "
+              f"{r['token_accuracy_teacher_forcing']:.1%} with teacher forcing, "
+              f"{r['token_accuracy_free_running']:.1%} free running")
 
     print("language models: n-gram counts and a GRU, perplexity on the unseen target sentences ...", flush=True)
     t = time.perf_counter()

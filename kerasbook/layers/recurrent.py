@@ -1,4 +1,4 @@
-"""Recurrent cells written from their equations: the simple (Elman) RNN and the LSTM.
+"""Recurrent cells written from their equations: the simple (Elman) RNN, the LSTM and the GRU.
 
 A cell is one time step: it takes the input x_t and the states of step t-1
 and returns the output and the new states. `keras.layers.RNN` runs a cell over
@@ -9,9 +9,12 @@ masking, `return_sequences`, `return_state`, ...) is not ours to rewrite.
 * `GateLSTMCell`: the four gates of the LSTM computed from the concatenation
   [h_{t-1}, x_t], a cell state c_t that is only ever scaled and added to, and
   h_t = o_t * tanh(c_t). `GateLSTM` runs it.
+* `GateGRUCell`: an update gate z_t and a reset gate r_t, a candidate state
+  and one hidden state h_t = z_t * h_{t-1} + (1 - z_t) * candidate. `GateGRU`
+  runs it.
 
-Both are proven equal to `keras.layers.SimpleRNN` / `keras.layers.LSTM` with
-copied weights in `tests/test_recurrent.py`.
+All three are proven equal to `keras.layers.SimpleRNN` / `keras.layers.LSTM` /
+`keras.layers.GRU` with copied weights in `tests/test_recurrent.py`.
 """
 
 from __future__ import annotations
@@ -163,6 +166,101 @@ class GateLSTMCell(keras.layers.Layer):
         return {**super().get_config(), "units": self.units}
 
 
+# --8<-- [start:gru]
+@keras.saving.register_keras_serializable(package="kerasbook")
+class GateGRUCell(keras.layers.Layer):
+    """One GRU step, gate by gate, in the convention `keras.layers.GRU` uses.
+
+    With x_t the input and h_{t-1} the previous state:
+
+        z_t = sigmoid(x_t W_xz + b_xz + h_{t-1} W_hz + b_hz)          update gate
+        r_t = sigmoid(x_t W_xr + b_xr + h_{t-1} W_hr + b_hr)          reset gate
+        g_t = tanh(x_t W_xg + b_xg + r_t * (h_{t-1} W_hg + b_hg))     candidate state
+        h_t = z_t * h_{t-1} + (1 - z_t) * g_t                         the mix
+
+    z_t is the share of the *old* state that is kept (Cho et al. 2014, and Keras);
+    texts that call z_t the share of new information write the mix with z_t and
+    1 - z_t swapped, which is the same cell. The reset gate is applied after the
+    recurrent product, with a bias of its own inside (Keras' default
+    `reset_after=True`, the form cuDNN computes); the original GRU applies it
+    before, r_t * h_{t-1}. Each gate has an input matrix `(input_dim, units)`, a
+    recurrent matrix `(units, units)` and two biases, so a cell has
+    3 * (input_dim * units + units * units + 2 * units) weights, as a Keras GRU does.
+
+    Args:
+        units: int. Size of the hidden state h_t.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        inputs: `(B, input_dim)`, the input x_t of one step.
+        states: `[h_{t-1}]`, shape `(B, units)`.
+
+    Example:
+        >>> gru = keras.layers.RNN(GateGRUCell(8), return_state=True)
+        >>> tuple(t.shape for t in gru(keras.ops.zeros((2, 30, 1))))
+        ((2, 8), (2, 8))
+
+    Reference: Cho et al., "Learning Phrase Representations using RNN
+    Encoder-Decoder for Statistical Machine Translation", 2014.
+    """
+
+    GATES = ("update", "reset", "candidate")
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+        self.output_size = units
+
+    def build(self, input_shape):
+        self.w_x, self.w_h, self.b_x, self.b_h = {}, {}, {}, {}
+        for gate in self.GATES:
+            self.w_x[gate] = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform",
+                                             name=f"w_x_{gate}")
+            self.w_h[gate] = self.add_weight(shape=(self.units, self.units), initializer="orthogonal",
+                                             name=f"w_h_{gate}")
+            self.b_x[gate] = self.add_weight(shape=(self.units,), initializer="zeros", name=f"b_x_{gate}")
+            self.b_h[gate] = self.add_weight(shape=(self.units,), initializer="zeros", name=f"b_h_{gate}")
+
+    def gates(self, inputs, states):
+        """The gates and the candidate of one step: `{"update": z_t, "reset": r_t, "candidate": g_t}`."""
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states           # (B, units)
+        from_x = {g: ops.matmul(inputs, self.w_x[g]) + self.b_x[g] for g in self.GATES}   # each (B, units)
+        from_h = {g: ops.matmul(h_prev, self.w_h[g]) + self.b_h[g] for g in self.GATES}   # each (B, units)
+        z = ops.sigmoid(from_x["update"] + from_h["update"])
+        r = ops.sigmoid(from_x["reset"] + from_h["reset"])
+        g = ops.tanh(from_x["candidate"] + r * from_h["candidate"])                  # reset after the product
+        return {"update": z, "reset": r, "candidate": g}
+
+    def call(self, inputs, states):
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        g = self.gates(inputs, states)
+        h = g["update"] * h_prev + (1.0 - g["update"]) * g["candidate"]             # (B, units)
+        return h, [h]
+
+    # --8<-- [end:gru]
+    # --8<-- [start:gru-keras-layout]
+    def set_from_keras_gru(self, kernel, recurrent_kernel, bias):
+        """Copy the weights of a `keras.layers.GRU` (`reset_after=True`) into this cell.
+
+        Keras keeps `kernel` `(input_dim, 3 * units)` and `recurrent_kernel`
+        `(units, 3 * units)` with the blocks side by side in the order update,
+        reset, candidate, and `bias` as `(2, 3 * units)`: row 0 the input biases,
+        row 1 the recurrent ones.
+        """
+        u = self.units
+        for k, gate in enumerate(self.GATES):
+            cols = slice(k * u, (k + 1) * u)
+            self.w_x[gate].assign(kernel[:, cols])
+            self.w_h[gate].assign(recurrent_kernel[:, cols])
+            self.b_x[gate].assign(bias[0, cols])
+            self.b_h[gate].assign(bias[1, cols])
+    # --8<-- [end:gru-keras-layout]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
 class _CellRNN(keras.layers.RNN):
     """`keras.layers.RNN` around one of our cells, saved by the cell's arguments."""
 
@@ -239,3 +337,27 @@ class GateLSTM(_CellRNN):
     """
 
     CELL = GateLSTMCell
+
+
+@keras.saving.register_keras_serializable(package="kerasbook")
+class GateGRU(_CellRNN):
+    """`keras.layers.RNN(GateGRUCell(units))`: our GRU over a whole sequence.
+
+    Args:
+        units: int. Size of the hidden state.
+        return_sequences: bool. Return h_t for every step, not only the last.
+        return_state: bool. Also return the final state: `[output, h]`.
+        go_backwards: bool. Read the sequence from its end.
+        unroll: bool. Unroll the loop over time (as in `keras.layers.RNN`).
+        **kwargs: passed to `keras.layers.RNN`.
+
+    Call arguments:
+        inputs: `(B, T, input_dim)`.
+        mask: optional `(B, T)` booleans; masked steps keep the previous state.
+
+    Example:
+        >>> GateGRU(16, return_sequences=True)(keras.ops.zeros((2, 30, 1))).shape
+        (2, 30, 16)
+    """
+
+    CELL = GateGRUCell

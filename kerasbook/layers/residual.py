@@ -18,9 +18,11 @@ class ResidualBlock(layers.Layer):
         strides: int or tuple. Stride of the first convolution (and of the
             projection shortcut).
         bn_momentum: float. Momentum of the batch-norm moving statistics.
-            0.9 (PyTorch's default) follows fast-changing weights in short
-            training runs; Keras' default 0.99 lags behind them, and then the
-            model scores far worse in inference mode than in training mode.
+            0.9 (PyTorch's default, which PyTorch writes as momentum=0.1:
+            there the momentum weights the new batch) follows fast-changing
+            weights in short training runs; Keras' default 0.99 lags behind
+            them, and then the model scores far worse in inference mode than
+            in training mode.
         zero_init: bool. Start the residual branch's last batch norm with
             gamma = 0, so that the block begins as the identity (the
             default). Under Adam that gamma grows by about one learning rate

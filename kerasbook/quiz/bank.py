@@ -4,7 +4,8 @@ Banks ship inside the package (`kerasbook/quiz/banks/chNN.yaml`). Loading one
 validates it against `kerasbook.quiz.schema` and cuts its code snippets from
 the source; `resolve` fills in the answers that `compute:` functions derive
 from the chapter code. `validate` runs every check the `validate` command
-reports: schema, choice answers, computed answers, code snippets and links.
+reports: schema, choice answers, computed answers, code snippets, links and
+the lint of `kerasbook.quiz.lint`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from kerasbook.quiz import compute, snippets
+from kerasbook.quiz import compute, lint, snippets
 from kerasbook.quiz.schema import LETTERS, Bank
 
 ANSWER_SLOT = "{answer}"
@@ -153,11 +154,25 @@ def resolve_all(questions):
     return [resolve(q) for q in questions]
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
 def format_number(value: float) -> str:
     """198144 -> "198,144"; 0.240000001 -> "0.24"; 1.42711 -> "1.427"."""
     if abs(value - round(value)) < 1e-9 and abs(value) >= 1:
         return f"{int(round(value)):,}"
     return f"{value:.4g}"
+
+
+# The units numeric answers are given in, as Korean course material writes them.
+UNITS_KO = {"windows": "개(창)", "pixels": "픽셀", "degrees": "도", "steps": "스텝", "iterations": "회(반복)",
+            "updates": "회(갱신)", "layers": "개 층", "epochs": "에폭", "channels": "개 채널", "dB": "dB"}
+
+
+def unit_of(q, lang: str = "en") -> str:
+    """A numeric question's unit in `lang` ("" when it has none)."""
+    unit = getattr(q, "unit", None) or ""
+    return UNITS_KO.get(unit, unit) if lang == "ko" else unit
 
 
 def format_answer(q, lang: str = "en") -> str:
@@ -167,9 +182,15 @@ def format_answer(q, lang: str = "en") -> str:
     if q.type == "multiple":
         return "; ".join(f"{x}) {q.choices[LETTERS.index(x)].get(lang)}" for x in q.answer)
     if q.type == "numeric":
-        return format_number(q.answer) + (f" {q.unit}" if q.unit else "")
+        unit = unit_of(q, lang)
+        return format_number(q.answer) + (("" if unit[:1] in "개회도" else " ") + unit if unit else "")
     if q.type == "essay":
         return q.answer.get(lang)
+    if lang == "ko" and not _HANGUL.search(str(q.answer)):
+        # A Korean reader sees the Korean term first when the key accepts one.
+        korean = next((a for a in getattr(q, "accepted", []) if _HANGUL.search(a)), None)
+        if korean:
+            return f"{korean} ({q.answer})"
     return q.answer
 
 
@@ -242,7 +263,11 @@ def check_links(banks: dict[str, Bank], docs: Path) -> list[str]:
 
 
 def validate(banks: dict[str, Bank] | None = None, docs: Path | None = None) -> tuple[list[str], list[str]]:
-    """`(problems, notes)`: every check of the `validate` command, run on `banks`."""
+    """`(problems, notes)`: every check of the `validate` command, run on `banks`.
+
+    Besides the schema, computed answers and links, `kerasbook.quiz.lint` reads what
+    the questions say (standalone prompts, doubled words, units, keywords, snippets).
+    """
     notes = []
     if banks is None:
         try:
@@ -261,6 +286,8 @@ def validate(banks: dict[str, Bank] | None = None, docs: Path | None = None) -> 
             except Exception as err:  # noqa: BLE001 - report any failure of chapter code as a bank problem
                 problems.append(f"{bank.chapter}.yaml: {q.id}: {q.compute.fn} failed: "
                                 f"{err.__class__.__name__}: {err}")
+    for bank in banks.values():
+        problems.extend(f"{bank.chapter}.yaml: {finding}" for finding in lint.lint_questions(bank.questions, resolve))
     docs = docs or docs_dir()
     if docs is None:
         notes.append("links not checked: the page sources (chapters/) are not next to this installation")

@@ -1,12 +1,16 @@
 """Drawing an exam in the course's shape: 12 multiple choice, 11 short answer, 7 essay.
 
-An exam is fixed by its range (the midterm covers chapters 1-7, the final
-chapters 9-14, or any list of chapters) and its seed: the same range and seed
+An exam is fixed by its range (the midterm covers chapters 2-7, weeks 2-7 of
+the course, and chapter 1 only when asked for with `midterm+ch01`; the final
+chapters 9-14; or any list of chapters) and its seed: the same range and seed
 always draw the same 30 questions, which is how a filled answer sheet finds its
 exam again. Within each section the questions are spread over the chapters as
 evenly as their banks allow, and within a chapter over the page's sections.
-Every chapter of the range needs a bank: an exam that silently skipped the
-chapters without one would not be the exam it claims to be.
+Exams examine the course: questions tagged `tool` (this package's own flags,
+XLA and data options) stay in the chapter quizzes. As in the course's exams,
+at least three short answers are code reading. Every chapter of the range
+needs a bank: an exam that silently skipped the chapters without one would not
+be the exam it claims to be.
 
 A drawn exam is written out in the three formats of `exam --format`: a
 printable Markdown exam (`exam_markdown`, with its answer key or a blank
@@ -22,11 +26,35 @@ from dataclasses import dataclass, field
 
 from kerasbook import cli
 from kerasbook.quiz import PROG
-from kerasbook.quiz.bank import chapter_key, format_answer, format_number, resolve
+from kerasbook.quiz.bank import chapter_key, format_answer, format_number, resolve, unit_of
 from kerasbook.quiz.schema import EXAM_SHAPE, LETTERS, SECTION_TITLES, SECTIONS
 
-MIDTERM = tuple(f"ch{n:02d}" for n in range(1, 8))
+MIDTERM = tuple(f"ch{n:02d}" for n in range(2, 8))
 FINAL = tuple(f"ch{n:02d}" for n in range(9, 15))
+NAMED = {"midterm": MIDTERM, "midterm+ch01": ("ch01", *MIDTERM), "final": FINAL}
+# Questions about the package itself, not the course: chapter quizzes only.
+TOOL_TAG = "tool"
+MIN_CODE_READING = 3
+
+# The exam's own words, in both languages.
+LABELS = {
+    "en": {"exam": "kerasbook exam", "seed": "seed", "midterm": "midterm", "final": "final",
+           "midterm+ch01": "midterm with chapter 1", "chapters": "chapters",
+           "intro": "{total} questions, one point each: {parts}.",
+           "sheet_hint": "Write your answers on the answer sheet at the end and grade them with `{cmd}`.",
+           "part": "Part {n} · {title} ({count})", "pick_one": "pick one", "pick_all": "pick every right answer",
+           "number": "a number", "number_in": "a number, in {unit}", "key": "Answer key",
+           "model": "model answer", "rubric": "rubric points (mark each one your answer makes)",
+           "sheet": "Answer sheet", "copy": "Copy this into a file, fill it in and grade it:"},
+    "ko": {"exam": "kerasbook 시험", "seed": "시드", "midterm": "중간고사", "final": "기말고사",
+           "midterm+ch01": "중간고사(1장 포함)", "chapters": "범위",
+           "intro": "총 {total}문제, 문제당 1점: {parts}.",
+           "sheet_hint": "끝에 있는 답안지에 답을 쓰고 `{cmd}`로 채점하세요.",
+           "part": "{n}부 · {title} ({count}문제)", "pick_one": "하나를 고르시오", "pick_all": "정답을 모두 고르시오",
+           "number": "숫자로 답하시오", "number_in": "숫자로 답하시오, 단위: {unit}", "key": "정답",
+           "model": "모범 답안", "rubric": "채점 기준 (답안이 담은 항목마다 표시하시오)",
+           "sheet": "답안지", "copy": "아래를 파일로 저장해 답을 채운 뒤 채점하세요:"},
+}
 
 
 class ShortageError(ValueError):
@@ -43,9 +71,13 @@ class Exam:
 
     @property
     def label(self) -> str:
-        if self.range in ("midterm", "final"):
-            return f"{self.range} ({_span(self.chapters)})"
-        return "chapters " + ", ".join(self.chapters)
+        return self.label_in("en")
+
+    def label_in(self, lang: str) -> str:
+        words = LABELS[lang]
+        if self.range in NAMED:
+            return f"{words[self.range]} ({_span(self.chapters)})"
+        return f"{words['chapters']} " + ", ".join(self.chapters)
 
     def numbered(self):
         return list(enumerate(self.questions, start=1))
@@ -56,11 +88,9 @@ def _span(chapters) -> str:
 
 
 def chapters_of(range_: str) -> tuple[str, ...]:
-    """The chapters an exam range covers: "midterm", "final" or "ch07,ch09" / "7,9"."""
-    if range_ == "midterm":
-        return MIDTERM
-    if range_ == "final":
-        return FINAL
+    """The chapters an exam range covers: "midterm", "midterm+ch01", "final" or "ch07,ch09" / "7,9"."""
+    if range_ in NAMED:
+        return NAMED[range_]
     keys = [chapter_key(part) for part in range_.split(",") if part.strip()]
     if not keys:
         raise ValueError("no chapters given")
@@ -82,6 +112,33 @@ def _spread(pool, count, rng):
     return picked
 
 
+def examinable(q) -> bool:
+    """Whether an exam may draw `q`: every question but those about the package's own tools."""
+    return TOOL_TAG not in q.tags
+
+
+def _with_code_reading(picks: dict, pools: dict, order: list, rng) -> None:
+    """Swap short answers for code-reading questions of the same chapter until the section has enough.
+
+    The chapters are visited in the draw's own order; a chapter's last non-code
+    pick makes way for one of its code questions not yet drawn.
+    """
+    def count():
+        return sum(q.type == "code" for c in picks for q in picks[c])
+
+    changed = True
+    while count() < MIN_CODE_READING and changed:
+        changed = False
+        for c in order:
+            if count() >= MIN_CODE_READING:
+                break
+            spare = [q for q in pools[c] if q.type == "code" and q not in picks[c]]
+            others = [i for i, q in enumerate(picks[c]) if q.type != "code"]
+            if spare and others:
+                picks[c][others[-1]] = rng.choice(spare)
+                changed = True
+
+
 def _describe_missing(missing: dict[str, int]) -> str:
     parts = [f"{n} {SECTION_TITLES[s]['en']}" for s, n in missing.items()]
     return (", ".join(parts[:-1]) + " and " + parts[-1]) if len(parts) > 1 else parts[0]
@@ -90,13 +147,13 @@ def _describe_missing(missing: dict[str, int]) -> str:
 def draw(banks: dict, range_: str, seed: int) -> Exam:
     """Draw the exam for `range_` and `seed` from `banks` (`{chapter: Bank}`)."""
     chapters = chapters_of(range_)
-    range_ = range_ if range_ in ("midterm", "final") else ",".join(chapters)
+    range_ = range_ if range_ in NAMED else ",".join(chapters)
     present = [c for c in chapters if c in banks]
     without = [c for c in chapters if c not in banks]
     rng = random.Random(f"{range_}|{seed}")
     chosen, missing = [], {}
     for section in SECTIONS:
-        pools = {c: [q for q in banks[c].questions if q.section == section] for c in present}
+        pools = {c: [q for q in banks[c].questions if q.section == section and examinable(q)] for c in present}
         need = EXAM_SHAPE[section]
         have = sum(len(p) for p in pools.values())
         if without:
@@ -117,12 +174,14 @@ def draw(banks: dict, range_: str, seed: int) -> Exam:
                 if left and quota[c] < len(pools[c]):
                     quota[c] += 1
                     left -= 1
+        picks = {c: _spread(pools[c], quota[c], rng) for c in present}
+        if section == "short_answer":
+            _with_code_reading(picks, pools, order, rng)
         for c in present:
             position = {q.id: i for i, q in enumerate(banks[c].questions)}
-            picked = _spread(pools[c], quota[c], rng)
-            chosen.extend(sorted(picked, key=lambda q: position[q.id]))
+            chosen.extend(sorted(picks[c], key=lambda q: position[q.id]))
     if missing:
-        what = f"the {range_} ({_span(chapters)})" if range_ in ("midterm", "final") else "chapters " + ", ".join(chapters)
+        what = f"the {range_} ({_span(chapters)})" if range_ in NAMED else "chapters " + ", ".join(chapters)
         message = (f"not enough questions for {what}: {sum(missing.values())} of {sum(EXAM_SHAPE.values())} "
                    f"missing ({_describe_missing(missing)})")
         if without:
@@ -195,47 +254,81 @@ def exam_json(exam, key: bool) -> dict:
             "sections": dict(EXAM_SHAPE), "questions": questions}
 
 
-def answer_sheet(exam) -> str:
-    """A blank answer sheet (YAML) for `exam`, to fill in and pass to `grade`."""
-    lines = [
-        f"# kerasbook answer sheet: {exam.label}, seed {exam.seed}",
-        f"# Fill in your answers and grade them with: {PROG} grade THIS_FILE.yaml",
-        "# An empty answer counts as skipped. Keep the first three keys as they are.",
+SHEET = {
+    "en": {"title": "kerasbook answer sheet: {label}, seed {seed}",
+           "how": ["Fill in your answers and grade them with: {cmd}",
+                   "An empty answer counts as skipped. Keep the first three keys as they are.",
+                   "Essays: write the text, then compare it with the key's model answer and rubric",
+                   "({key}) and mark each rubric point your essay makes: yes or no.",
+                   "An essay with no marks is reported as pending and scores nothing yet."],
+           "types": {"single": "one letter", "multiple": "every right letter, e.g. [A, C]", "short": "a few words",
+                     "numeric": "a number", "code": "a few words or a shape", "essay": "essay"},
+           "covered": "rubric points 1-{n} of the key: yes or no"},
+    "ko": {"title": "kerasbook 답안지: {label}, 시드 {seed}",
+           "how": ["답을 채운 뒤 다음 명령으로 채점하세요: {cmd}",
+                   "빈 답은 건너뛴 것으로 칩니다. 처음 세 항목(exam, seed, questions)은 그대로 두세요.",
+                   "서술형: 답을 쓴 뒤 정답지의 모범 답안·채점 기준과 비교하고",
+                   "({key}) 답안이 담은 기준마다 yes, 아니면 no를 표시하세요.",
+                   "표시가 없는 서술형은 채점 대기로 보고되며 아직 점수가 없습니다."],
+           "types": {"single": "글자 하나", "multiple": "정답 글자 모두, 예: [A, C]", "short": "몇 단어",
+                     "numeric": "숫자", "code": "몇 단어 또는 모양", "essay": "서술형"},
+           "covered": "정답지의 채점 기준 1-{n}: yes 또는 no"},
+}
+
+
+def answer_sheet(exam, lang: str = "en") -> str:
+    """A blank answer sheet (YAML) for `exam`, to fill in and pass to `grade`; comments in `lang`.
+
+    An essay has its text and one field per rubric point: after writing, the
+    student reads the key (`exam ... --key`) and marks each point yes or no.
+    """
+    words = SHEET[lang]
+    option = {"midterm": "--midterm", "midterm+ch01": "--midterm --with-ch01", "final": "--final"}.get(
+        exam.range, f"--chapters {exam.range}")
+    key_cmd = f"{PROG} exam {option} --seed {exam.seed} --key" + (" --lang ko" if lang == "ko" else "")
+    lines = [f"# {words['title'].format(label=exam.label_in(lang), seed=exam.seed)}"]
+    lines += ["# " + line.format(cmd=f"{PROG} grade THIS_FILE.yaml" + (" --lang ko" if lang == "ko" else ""),
+                                 key=key_cmd) for line in words["how"]]
+    lines += [
         f"exam: {json.dumps(exam.range)}",
         f"seed: {exam.seed}",
         "questions: [" + ", ".join(q.id for q in exam.questions) + "]",
         "answers:",
     ]
-    how = {"single": "one letter", "multiple": "every right letter, e.g. [A, C]", "short": "a few words",
-           "numeric": "a number", "code": "a few words or a shape"}
     for number, q in exam.numbered():
         if q.type == "essay":
-            lines += [f"  {number}:   # {q.id} (essay)", "    text: |", "      ",
-                      f"    points:   # optional: how many of the {len(q.rubric)} rubric points you made"]
+            lines += [f"  {number}:   # {q.id} ({words['types']['essay']})", "    text: |", "      ",
+                      f"    covered:   # {words['covered'].format(n=len(q.rubric))}"]
+            lines += [f"      {k}:" for k in range(1, len(q.rubric) + 1)]
         else:
-            lines.append(f"  {number}:   # {q.id} ({how[q.type]})")
+            lines.append(f"  {number}:   # {q.id} ({words['types'][q.type]})")
     return "\n".join(lines) + "\n"
 
 
 def exam_markdown(exam, key: bool, lang: str) -> str:
-    """A printable exam; with `key`, followed by its answer key."""
-    out = [f"# kerasbook exam · {exam.label} · seed {exam.seed}", ""]
+    """A printable exam in `lang` (labels too); with `key`, followed by its answer key."""
+    words = LABELS[lang]
+    out = [f"# {words['exam']} · {exam.label_in(lang)} · {words['seed']} {exam.seed}", ""]
     total = sum(EXAM_SHAPE.values())
-    out += [f"{total} questions, one point each: "
-            + ", ".join(f"{EXAM_SHAPE[s]} {SECTION_TITLES[s]['en']}" for s in SECTIONS) + ".", ""]
+    if lang == "ko":
+        parts = ", ".join(f"{SECTION_TITLES[s]['ko']} {EXAM_SHAPE[s]}문제" for s in SECTIONS)
+    else:
+        parts = ", ".join(f"{EXAM_SHAPE[s]} {SECTION_TITLES[s]['en']}" for s in SECTIONS)
+    out += [words["intro"].format(total=total, parts=parts), ""]
     if not key:
-        out += ["Write your answers on the answer sheet at the end and grade them with "
-                f"`{PROG} grade SHEET.yaml`.", ""]
+        out += [words["sheet_hint"].format(cmd=f"{PROG} grade SHEET.yaml"), ""]
     part = 0
     for number, q in exam.numbered():
         if number == 1 or q.section != exam.questions[number - 2].section:
             part += 1
-            n = EXAM_SHAPE[q.section]
-            out += [f"## Part {part} · {SECTION_TITLES[q.section][lang].capitalize()} ({n})", ""]
-        hint = {"single": " *(pick one)*", "multiple": " *(pick every right answer)*"}.get(q.type, "")
-        if q.type == "numeric" and q.unit:
-            hint = f" *(a number, in {q.unit})*"
-        out += [f"**{number}.** {q.prompt.get(lang)}{hint}", ""]
+            title = SECTION_TITLES[q.section][lang]
+            out += ["## " + words["part"].format(n=part, title=title.capitalize() if lang == "en" else title,
+                                                 count=EXAM_SHAPE[q.section]), ""]
+        hint = {"single": words["pick_one"], "multiple": words["pick_all"]}.get(q.type)
+        if q.type == "numeric":
+            unit = unit_of(q, lang)
+            hint = words["number_in"].format(unit=unit) if unit else words["number"]
+        out += [f"**{number}.** {q.prompt.get(lang)}" + (f" *({hint})*" if hint else ""), ""]
         if q.snippet:
             out += ["```python", q.snippet, "```", ""]
         for i, choice in enumerate(getattr(q, "choices", [])):
@@ -243,12 +336,13 @@ def exam_markdown(exam, key: bool, lang: str) -> str:
         if q.type in ("single", "multiple"):
             out.append("")
     if key:
-        out += ["## Answer key", ""]
+        out += [f"## {words['key']}", ""]
         for number, q in exam.numbered():
             q = resolve(q)
             if q.type == "essay":
-                out += [f"**{number}.** ({q.id}) model answer: {q.answer.get(lang)}", ""]
-                out += [f"- {p.ko if lang == 'ko' else p.en}" for p in q.rubric] + [""]
+                out += [f"**{number}.** ({q.id}) {words['model']}: {q.answer.get(lang)}", "",
+                        f"{words['rubric']}:", ""]
+                out += [f"{k}. {p.ko if lang == 'ko' else p.en}" for k, p in enumerate(q.rubric, start=1)] + [""]
             else:
                 extra = ""
                 if q.type == "numeric" and (q.tolerance.abs or q.tolerance.rel > 1e-6):
@@ -256,6 +350,6 @@ def exam_markdown(exam, key: bool, lang: str) -> str:
                 out += [f"**{number}.** ({q.id}) {format_answer(q, lang)}{extra}. "
                         f"{q.explanation.get(lang)} [{q.link}]", ""]
     else:
-        out += ["## Answer sheet", "", "Copy this into a file, fill it in and grade it:", "", "```yaml",
-                answer_sheet(exam).rstrip("\n"), "```", ""]
+        out += [f"## {words['sheet']}", "", words["copy"], "", "```yaml",
+                answer_sheet(exam, lang).rstrip("\n"), "```", ""]
     return "\n".join(out)

@@ -15,13 +15,16 @@ arms on builtin data, the MNIST digits (through TFDS) with `--data full`.
 The package reads in this order: `__main__.py` (this file: the steps of a
 run), `config.py` (`Config`), `data.py` (spirals and MNIST), `methods.py`
 (the maths and the models), `experiments.py` (one function per figure) and
-`figures.py` (the drawing helpers).
+`figures.py` (the drawing helpers); `penalties.py` and `search.py` are the two
+experiments with their own commands.
 
 Run it:
 
     python -m kerasbook.chapters.ch01_foundations            # default run, builtin data
     python -m kerasbook.chapters.ch01_foundations --quick    # about a minute on a laptop
     python -m kerasbook.chapters.ch01_foundations --data full
+    python -m kerasbook.chapters.ch01_foundations penalties   # L1, L2, elastic net and dropout, side by side
+    python -m kerasbook.chapters.ch01_foundations search      # grid vs random search (KerasTuner), on digits
 
 References:
     Glorot and Bengio, "Understanding the difficulty of training deep
@@ -142,9 +145,41 @@ def _train(argv):
     return 0
 
 
+def _experiment_command(name, description, argv, make_config, run_experiment):
+    """`penalties` and `search`: one experiment with its own folder, table and figure."""
+    parser = cli.OneLineParser(prog=f"{PROG} {name}", description=description)
+    parser.add_argument("--quick", action="store_true", help="a toy size that runs in seconds (for tests)")
+    parser.add_argument("--seed", type=cli.whole_number, default=0, help="seed for the data and the weights")
+    parser.add_argument("--out", help=f"output folder (default: runs/{CHAPTER}-{name}-TIMESTAMP)")
+    parser.add_argument("--overwrite", action="store_true", help="allow --out to hold an earlier run")
+    parser.add_argument("--quiet", action="store_true", help="print only the table")
+    args = parser.parse_args(argv)
+    out = cli.output_dir(f"{CHAPTER}-{name}", args.out, args.overwrite)
+    cfg = make_config().quick() if args.quick else make_config()
+    start = time.perf_counter()
+    run_experiment(cfg, args.seed, out, say=(lambda *a: None) if args.quiet else print)
+    print((out / f"{name}.md").read_text(), end="")
+    print(f"{time.perf_counter() - start:.0f}s; wrote {out}")
+    return 0
+
+
+def _penalties(argv):
+    from kerasbook.chapters.ch01_foundations import penalties
+
+    return _experiment_command("penalties", "Chapter 1: one MLP with no penalty, L1, L2, elastic net and dropout.",
+                               argv, penalties.PenaltyConfig, penalties.run)
+
+
+def _search(argv):
+    from kerasbook.chapters.ch01_foundations import search
+
+    return _experiment_command("search", "Chapter 1: grid search vs random search with KerasTuner on digits.",
+                               argv, search.SearchConfig, search.run)
+
+
 def main(argv=None):
-    """Run every experiment of the chapter; returns the exit code."""
-    return cli.chapter_main(argv, _train, PROG)
+    """Run every experiment of the chapter (the default, or `train`), `penalties` or `search`; returns the exit code."""
+    return cli.chapter_main(argv, _train, PROG, penalties=_penalties, search=_search)
 
 
 if __name__ == "__main__":

@@ -106,18 +106,23 @@ def build_linear(inputs: int, classes: int):
     return keras.Model(x, probs, name="linear_softmax")
 
 
-def build_mlp(inputs: int, classes: int, hidden=(64, 64), dropout=0.0, init="he_normal", name="mlp"):
-    """A multi-layer perceptron: Dense + ReLU blocks (He initialisation), then softmax."""
+def build_mlp(inputs: int, classes: int, hidden=(64, 64), dropout=0.0, init="he_normal", name="mlp", penalty=None):
+    """A multi-layer perceptron: Dense + ReLU blocks (He initialisation), then softmax.
+
+    `penalty` (a `keras.regularizers` object, e.g. `L1(1e-4)`) is added to the loss for
+    the weight matrix of every Dense layer; the biases are never penalised.
+    """
     import keras
     from keras import layers
 
     x = keras.Input((inputs,), name="features")
     h = x
     for i, units in enumerate(hidden, 1):
-        h = layers.Dense(units, activation="relu", kernel_initializer=init, name=f"dense{i}")(h)   # (B, units)
+        h = layers.Dense(units, activation="relu", kernel_initializer=init, kernel_regularizer=penalty,
+                         name=f"dense{i}")(h)                                 # (B, units)
         if dropout:
             h = layers.Dropout(dropout, name=f"dropout{i}")(h)
-    logits = layers.Dense(classes, name="logits")(h)                          # (B, C)
+    logits = layers.Dense(classes, kernel_regularizer=penalty, name="logits")(h)   # (B, C)
     probs = layers.Softmax(name="probs")(logits)
     return keras.Model(x, probs, name=name)
 

@@ -28,6 +28,8 @@ The package reads in this order: `__main__.py` (this file: the steps of a
 run, and the `translate` and `generate` commands), `config.py` (`Config`),
 one module per part (`translator.py`, `bert.py`, `gpt.py`, `vit.py`),
 `figures.py` (the figures) and `steps.py` (step times and XLA decisions).
+`downstream.py` is read beside `bert.py` and `gpt.py` but not run: BERT's heads
+for its other downstream tasks and GPT-1's fine-tuning inputs.
 
 Run it:
 

@@ -133,3 +133,71 @@ def output_shape(question, model: str, layer: str):
     dims = [str(d) for d in _models()[model].get_layer(layer).output.shape[1:]]
     return [f"(B, {', '.join(dims)})", f"(None, {', '.join(dims)})", f"({', '.join(dims)})",
             f"({', '.join(dims)},)", f"(batch, {', '.join(dims)})"]
+
+
+@computed("ch01.penalty_value")
+def penalty_value(question, method: str, weights, l1: float | None = None, l2: float | None = None):
+    """The penalty the chapter's `penalties.penalty(method)` adds to the loss for `weights`."""
+    import dataclasses
+
+    import keras
+
+    from kerasbook.chapters.ch01_foundations import penalties
+
+    cfg = penalties.PenaltyConfig()
+    cfg = dataclasses.replace(cfg, l1=cfg.l1 if l1 is None else l1, l2=cfg.l2 if l2 is None else l2)
+    from kerasbook.quiz.compute import answer
+
+    value = float(keras.ops.convert_to_numpy(penalties.penalty(method, cfg)(np.asarray(weights, "float32"))))
+    return answer(question, round(value, 8))
+
+
+@computed("ch01.penalty_step")
+def penalty_step(question, method: str, weight: float, learning_rate: float, strength: float):
+    """A weight after one plain SGD step on the penalty alone (no data loss), through Keras."""
+    import keras
+    import tensorflow as tf
+
+    reg = keras.regularizers.L1(strength) if method == "l1" else keras.regularizers.L2(strength)
+    w = keras.Variable(np.array([weight], "float32"))
+    with tf.GradientTape() as tape:
+        loss = reg(w)
+    keras.optimizers.SGD(learning_rate).apply_gradients([(tape.gradient(loss, w), w)])
+    return round(float(w.numpy()[0]), 6)
+
+
+@computed("ch01.grid_size")
+def grid_size(question, units=None, learning_rate=None, dropout=None):
+    """Models in a full grid of the chapter's search space (`search.grid_size`), with other value lists if given."""
+    import dataclasses
+
+    from kerasbook.chapters.ch01_foundations import search
+
+    changes = {k: tuple(v) for k, v in (("units", units), ("learning_rate", learning_rate), ("dropout", dropout))
+               if v is not None}
+    return search.grid_size(dataclasses.replace(search.SearchConfig(), **changes))
+
+
+@computed("ch01.penalised_weights")
+def penalised_weights(question, width: int | None = None):
+    """Weights (kernels only) of the `penalties` experiment's MLP: 2 inputs, two hidden layers, 3 classes."""
+    import dataclasses
+
+    from kerasbook.chapters.ch01_foundations import penalties
+
+    cfg = penalties.PenaltyConfig()
+    cfg = cfg if width is None else dataclasses.replace(cfg, width=width)
+    return penalties.weight_stats(penalties.build_penalised_mlp("none", cfg), cfg.near_zero)["weights"]
+
+
+@computed("ch01.grid_values")
+def grid_values(question, name: str):
+    """How many values of one hyper-parameter the chapter's default grid (`search.search_space`) tries."""
+    import keras_tuner as kt
+
+    from kerasbook.chapters.ch01_foundations import search
+    from kerasbook.quiz.compute import answer
+
+    hp = kt.HyperParameters()
+    search.search_space(hp, "grid", search.SearchConfig())
+    return answer(question, len(next(p.values for p in hp.space if p.name == name)))

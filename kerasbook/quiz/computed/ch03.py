@@ -6,6 +6,7 @@ it. The default model is built once per process and shared.
 
 from __future__ import annotations
 
+import functools
 
 import numpy as np
 
@@ -124,3 +125,73 @@ def receptive_field(question, upto: str = "flatten"):
         if layer.name == upto:
             break
     return field
+
+
+@functools.cache
+def _costs(net: str, groups: int = 1):
+    """`layer_costs` of AlexNet (`groups` 1 or 2) or VGG-16, built once per process."""
+    from kerasbook.chapters import ch03_cnn
+
+    model = ch03_cnn.build_alexnet(groups=groups) if net == "alexnet" else ch03_cnn.vgg16_for_counting()
+    return ch03_cnn.layer_costs(model)
+
+
+@computed("ch03.net_params")
+def net_params(question, net: str = "alexnet", layer: str | None = None, groups: int = 1, kind: str | None = None,
+               millions: bool = False):
+    """Parameters of AlexNet or VGG-16 (`net`), of one layer, or of its `conv` or `fc` layers, from the real model.
+
+    `millions=True` gives the count in millions, to one decimal.
+    """
+    rows = _costs(net, groups)
+    count = sum(r["params"] for r in rows if (layer is None or r["layer"] == layer) and (kind is None or r["kind"] == kind))
+    return round(count / 1e6, 1) if millions else count
+
+
+@computed("ch03.conv_macs")
+def conv_macs(question, side: int, channels: int, filters: int, kernel: int = 3):
+    """What `layer_costs` reports for a Conv2D(filters, kernel, padding="same") reading side x side x channels."""
+    import keras
+
+    from kerasbook.chapters import ch03_cnn
+    from kerasbook.quiz.compute import answer
+
+    image = keras.Input((side, side, channels))
+    model = keras.Model(image, keras.layers.Conv2D(filters, kernel, padding="same")(image))
+    return answer(question, ch03_cnn.layer_costs(model)[0]["macs"])
+
+
+@computed("ch03.net_macs")
+def net_macs(question, net: str = "alexnet", layer: str | None = None, groups: int = 1, scale: float = 1e6):
+    """Multiply-accumulates per image of AlexNet or VGG-16 (or one layer), in units of `scale` (millions by default)."""
+    rows = _costs(net, groups)
+    return round(sum(r["macs"] for r in rows if layer is None or r["layer"] == layer) / scale, 2)
+
+
+@computed("ch03.net_ratio")
+def net_ratio(question, what: str = "params"):
+    """How many times VGG-16's parameters (or MACs) are AlexNet's (one tower), to one decimal."""
+    from kerasbook.chapters import ch03_cnn
+
+    vgg, alex = (ch03_cnn.cost_summary(_costs(n)) for n in ("vgg16", "alexnet"))
+    return round(vgg[what] / alex[what], 1)
+
+
+@computed("ch03.alexnet_output_shape")
+def alexnet_output_shape(question, layer: str):
+    """The output shape of one layer of `build_alexnet()`, in several spellings."""
+    from kerasbook.chapters import ch03_cnn
+
+    return _shape_spellings(ch03_cnn.build_alexnet().get_layer(layer).output.shape)
+
+
+@computed("ch03.transfer_trainable")
+def transfer_trainable(question, mode: str):
+    """Parameters trained by feature extraction or fine-tuning on the default backbone (5 new classes)."""
+    from kerasbook.chapters import ch03_cnn
+
+    cfg = ch03_cnn.Config()
+    split = ch03_cnn.trainable_split(ch03_cnn.backbone_of(ch03_cnn.build_model(cfg)), 5, cfg)
+    from kerasbook.quiz.compute import answer
+
+    return answer(question, split[mode])

@@ -214,3 +214,50 @@ def beam_text(question, probs, beam_width: int = 8):
     labels, _ = ctc_beam_search_decode(np.log(np.asarray(probs, "float64")), beam_width)
     text = cap.decode(labels)
     return [text, f'"{text}"'] if text else _empty_spellings()
+
+
+@computed("ch07.gate_gru_params")
+def gate_gru_params(question, units: int, inputs: int):
+    """Weights of our `GateGRUCell` with `units` units reading `inputs` features, from the built layer."""
+    import keras
+
+    from kerasbook.layers.recurrent import GateGRUCell
+
+    layer = keras.layers.RNN(GateGRUCell(units))
+    layer.build((None, None, inputs))
+    return layer.count_params()
+
+
+@computed("ch07.gru_mix")
+def gru_mix(question, z: float, h_prev: float, candidate: float, convention: str = "keras"):
+    """h_t of our `GateGRUCell` for one unit whose update gate is `z` and candidate `candidate`.
+
+    The cell's weights are zeroed and its biases set so that the gates take exactly
+    these values. With `convention="notes"`, `z` is the share of *new* information,
+    as the course notes read the update gate, so the cell's own z is 1 - z.
+    """
+    from kerasbook.layers.recurrent import GateGRUCell
+
+    keep = z if convention == "keras" else 1.0 - z
+    cell = GateGRUCell(1)
+    cell.build((None, 1))
+    for weights in (cell.w_x, cell.w_h, cell.b_x, cell.b_h):
+        for w in weights.values():
+            w.assign(np.zeros(w.shape, "float32"))
+    cell.b_x["update"].assign(np.array([math.log(keep / (1.0 - keep))], "float32"))    # sigmoid(b) = keep
+    cell.b_x["candidate"].assign(np.array([math.atanh(candidate)], "float32"))        # tanh(b) = candidate
+    h, _ = cell(np.zeros((1, 1), "float32"), [np.array([[h_prev]], "float32")])
+    return round(float(np.asarray(h)[0, 0]), 6)
+
+
+@computed("ch07.keras_gru_shape")
+def keras_gru_shape(question, units: int, inputs: int, weight: str):
+    """The shape of one weight (`kernel`, `recurrent_kernel`, `bias`) of a Keras GRU, in several spellings."""
+    import keras
+
+    from kerasbook.quiz.compute import tuple_spellings
+
+    layer = keras.layers.GRU(units)
+    layer.build((None, None, inputs))
+    found = {w.path.split("/")[-1]: w for w in layer.weights}[weight]
+    return tuple_spellings(found.shape)

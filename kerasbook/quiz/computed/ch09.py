@@ -6,7 +6,8 @@ never trained), IoU / Dice / boundary IoU / pixel accuracy of small hand-made
 masks from `confusion`, `iou_per_class`, `dice_per_class`, `boundary_band`,
 `boundary_iou_per_class` and `scores`, the folded trimap from `fold_trimap`,
 loss values and shapes from `CrossEntropyDice`, output sizes from calling a
-real `Conv2DTranspose`, and the settings from `Config`. Keras is imported
+real `Conv2DTranspose`, instance maps and their matches from `instances_from_semantic` and
+`match_instances`, and the settings from `Config`. Keras is imported
 inside the functions, so listing the banks never pays for it; each model is
 built once per process and shared by the questions about it.
 """
@@ -316,3 +317,31 @@ def dice_term_shape(question, num_classes: int, batch: int = 2, size: int = 8, p
         shape = ops.shape(loss.call(labels, logits))
     assert shape[0] == batch
     return _shape_spellings(shape[1:])
+
+
+# -- instances from a semantic mask ----------------------------------------------------------
+
+def _grid(rows) -> np.ndarray:
+    """A label map written as rows of space-separated numbers, `["1 1 0", "0 0 2"]`."""
+    return np.array([[int(v) for v in row.split()] for row in rows], np.int32)
+
+
+@computed("ch09.instances")
+def instances(question, rows, connectivity: int = 2, part: str = "count", cls: int | None = None):
+    """`instances_from_semantic` on the label map `rows`: how many instances it finds ("count"; of class
+    `cls` only, when given), or the `classes` list it returns ("classes")."""
+    from kerasbook.chapters.ch09_unet import instances_from_semantic
+
+    _, classes = instances_from_semantic(_grid(rows), connectivity)
+    if part == "classes":
+        return _list_spellings(classes)
+    return _answer(question, len(classes) if cls is None else classes.count(cls))
+
+
+@computed("ch09.match_instances")
+def match_instances(question, truth, found, key: str):
+    """One count of `match_instances(truth, found)` ("objects", "found", "recovered", "merged", "split") for
+    instance maps written as rows of space-separated numbers."""
+    from kerasbook.chapters.ch09_unet import match_instances as match
+
+    return _answer(question, match(_grid(truth), _grid(found))[key])

@@ -12,7 +12,9 @@ teacher-forcing shift, vocabularies from `make_vectorizers`, BLEU from
 probabilities and perplexities from `NGramLM`, perplexity from
 `seq2seq.perplexity`, skip-gram pairs, CBOW windows, the negative-sampling
 distribution, cosine neighbours and analogies from `kerasbook.embeddings`,
-Korean particles, joining and romanisation, tokenising, length bands and the
+Korean particles, joining and romanisation, tokenising, length bands, the
+token accuracies of `forced_and_free` on a toy next-token table, the
+noisy-channel choice of statistical MT scored with `NGramLM`, and the
 settings from `Config`. Keras is imported inside the functions, so listing the
 banks never pays for it; each translator is built once per process and shared
 by the questions about it.
@@ -377,6 +379,18 @@ def beam_rows(question, sentences: int, width: int | None = None, vocab: int | N
     return _answer(question, rows if vocab is None else rows // sentences * vocab)
 
 
+@computed("ch12.toy_forced_free")
+def toy_forced_free(question, table, reference: str, part: str = "free_running"):
+    """The token accuracy `forced_and_free` gives ("teacher_forcing" or "free_running") when the decoder's
+    next-token probabilities are `table` and the reference translation is `reference`."""
+    from kerasbook.seq2seq import END, START, forced_and_free
+
+    stepper = _TableStepper(table)
+    target = np.array([[stepper.vocab.index(w) for w in [START, *reference.split(), END]]], np.int32)
+    got = forced_and_free(stepper, np.ones((1, 3), np.int32), target, stepper.vocab.index(END))
+    return _answer(question, got[part])
+
+
 # -- language models -------------------------------------------------------------------------
 
 def _ngram(corpus, n=2, smoothing="add-k", k=1.0, discount=0.75):
@@ -580,3 +594,18 @@ def held_out_count(question):
 
     return _answer(question, len(HELD_OUT))
 
+
+# -- statistical MT ---------------------------------------------------------------------------------
+
+@computed("ch12.noisy_channel")
+def noisy_channel(question, corpus, candidates: dict, k: float = 1.0):
+    """The choice naming the candidate e with the largest P(f | e) P(e): `candidates` maps each candidate
+    to its translation-model probability P(f | e); P(e) is a bigram `NGramLM(2, "add-k", k)` fitted on
+    `corpus`, the sentence's probability with its `</s>` (perplexity ** -(words + 1))."""
+    lm = _ngram(corpus, 2, "add-k", k)
+
+    def p_e(sentence):
+        return lm.perplexity([sentence]) ** -(len(sentence.split()) + 1)
+
+    best = max(candidates, key=lambda e: candidates[e] * p_e(e))
+    return _pick(question, [LETTERS[i] for i, c in enumerate(question.choices) if _choice_name(c) == best])

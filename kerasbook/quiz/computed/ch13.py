@@ -1,6 +1,6 @@
 """Chapter 13 answers, computed from `kerasbook.layers.transformer`, `kerasbook.layers.vit`,
-`kerasbook.transformer_models`, `kerasbook.pretraining`, `kerasbook.hub_models`, `kerasbook.seq2seq`
-and `kerasbook.data.negation`.
+`kerasbook.transformer_models`, `kerasbook.pretraining`, `kerasbook.hub_models`, `kerasbook.seq2seq`,
+`kerasbook.data.negation` and `kerasbook.chapters.ch13_transformer.downstream`.
 
 Every number here comes out of the chapter's real code: the variance of the
 attention scores read back from `attention_weights`, weights and outputs of
@@ -12,7 +12,9 @@ keras-hub rebuilds (built, never trained), BERT's masking rates from the real
 `MaskedLMMaskGenerator` and labels from `mask_tokens`, greedy and beam output
 of `generate` over a toy next-token table, what keras-hub's top-k and top-p
 samplers can draw and what temperature does to a softmax, perplexities from the
-loss the language models train with, and twins and labels of the negation task.
+loss the language models train with, twins and labels of the negation task,
+BERT's packing, task-head shapes and answer spans and GPT-1's input sequences and
+fine-tuning model from `kerasbook.chapters.ch13_transformer.downstream`.
 Keras is imported inside the functions, so listing the banks never pays for
 it; each model is built once per process and shared by the questions about it.
 """
@@ -661,3 +663,92 @@ def negation_positive(question, label: int = 1):
     """The choices (each a sentence of the negation task) whose label, by `first_subject_positive`, is `label`."""
     return _pick(question, [LETTERS[i] for i, c in enumerate(question.choices)
                             if _negation_label(_choice_name(c)) == label])
+
+
+# -- downstream tasks: BERT's heads, GPT-1's inputs ------------------------------------------------------
+
+def _ids_of(words: str, first: int = 10) -> list[int]:
+    """Stand-in token ids for space-separated words (the packing only counts and frames them)."""
+    return list(range(first, first + len(words.split())))
+
+
+@computed("ch13.packed_pair")
+def packed_pair(question, first: str, second: str | None = None, sequence_length: int = 32,
+                part: str = "real"):
+    """`pack_pair` of two texts (`[CLS]` = 2, `[SEP]` = 4): how many positions are not padding ("real"),
+    carry segment id 1 ("segment_b"), or hold `[SEP]` ("seps"); or the segment ids as a list ("segments")."""
+    from kerasbook.chapters.ch13_transformer.downstream import pack_pair
+
+    ids, segments = pack_pair(_ids_of(first), None if second is None else _ids_of(second, 100),
+                              sequence_length=sequence_length, cls_id=2, sep_id=4)
+    if part == "segments":
+        return _list_spellings(segments.tolist())
+    value = {"real": int((ids != 0).sum()), "segment_b": int((segments == 1).sum()), "seps": int((ids == 4).sum())}
+    return _answer(question, value[part])
+
+
+@computed("ch13.best_span")
+def best_span(question, tokens, start, end, allowed=None, max_length: int | None = None):
+    """The words of the answer `best_span` picks from the start and end scores of `tokens`."""
+    from kerasbook.chapters.ch13_transformer.downstream import best_span as span
+
+    i, j = span(start, end, allowed, max_length)
+    words = " ".join(tokens[i: j + 1])
+    return [words, f'"{words}"']
+
+
+@computed("ch13.gpt1_sequences")
+def gpt1_sequences(question, task: str, texts, part: str = "count", index: int = 0):
+    """`gpt1_sequences(task, *texts)`: how many sequences ("count"), the length of sequence `index`
+    ("length"), the tokens of all of them ("tokens", in total), or sequence `index` written out ("text")."""
+    from kerasbook.chapters.ch13_transformer.downstream import gpt1_sequences as sequences
+
+    seqs = sequences(task, *texts)
+    if part == "text":
+        text = " ".join(seqs[index])
+        return [text, f'"{text}"']
+    value = {"count": len(seqs), "length": len(seqs[index]), "tokens": sum(map(len, seqs))}[part]
+    return _answer(question, value)
+
+
+@functools.cache
+def _tiny_bert_backbone():
+    import keras
+    import keras_hub
+
+    keras.utils.set_random_seed(0)
+    return keras_hub.models.BertBackbone(vocabulary_size=40, num_layers=1, num_heads=2, hidden_dim=16,
+                                         intermediate_dim=32, max_sequence_length=64)
+
+
+@computed("ch13.bert_task_shape")
+def bert_task_shape(question, task: str, length: int, num_classes: int = 2, part: str | None = None):
+    """The output shape of `build_bert_task_model(backbone, task, num_classes)` for `length` tokens (a span
+    head's `part` "start" or "end"), from a real model on a tiny keras-hub `BertBackbone`."""
+    from kerasbook.chapters.ch13_transformer.downstream import build_bert_task_model
+
+    model = build_bert_task_model(_tiny_bert_backbone(), task, num_classes)
+    ids = np.full((2, length), 5, np.int32)
+    out = model({"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": np.ones_like(ids)})
+    return _shape_spellings(_shape(out[part] if part else out)[1:])
+
+
+@functools.cache
+def _tiny_gpt():
+    import keras
+
+    from kerasbook.pretraining import build_gpt
+
+    keras.utils.set_random_seed(0)
+    return build_gpt(50, d_model=16, num_heads=2, ff_dim=32, num_layers=1, max_length=64)
+
+
+@computed("ch13.gpt1_shape")
+def gpt1_shape(question, task: str, length: int, sequences: int = 1, num_classes: int = 2, part: str = "task"):
+    """The shape of output `part` ("task" or "lm") of `build_gpt1_finetuner` for ids `(B, sequences, length)`,
+    from a real model on a tiny GPT of vocabulary 50."""
+    from kerasbook.chapters.ch13_transformer.downstream import build_gpt1_finetuner
+
+    model = build_gpt1_finetuner(_tiny_gpt(), task, length, sequences=sequences, num_classes=num_classes)
+    out = model(np.full((2, sequences, length), 5, np.int32))
+    return _shape_spellings(_shape(out[part])[1:])
