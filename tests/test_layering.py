@@ -3,7 +3,7 @@
     0 base       kerasbook (the package), startup, cli, paths, metrics, colour, plots, results
     1 data       data, datasets (the builders in the top-level datasets/ folder), layers
     2 core       xla, training, runs, saving, seq2seq, forecast, embeddings, ngram, pretraining,
-                 transformer_models, hub_models, testing
+                 transformer_models, hub_models, model_costs, testing
     3 chapters   chapters
     4 tools      bench, quiz, figures, book, site, __main__
 
@@ -20,7 +20,7 @@ LAYERS = {
     0: ("kerasbook", "startup", "cli", "paths", "metrics", "colour", "plots", "results"),
     1: ("data", "datasets", "layers"),
     2: ("xla", "training", "runs", "saving", "seq2seq", "forecast", "embeddings", "ngram", "pretraining",
-        "transformer_models", "hub_models", "testing"),
+        "transformer_models", "hub_models", "model_costs", "testing"),
     3: ("chapters",),
     4: ("bench", "quiz", "figures", "book", "site", "__main__"),
 }
