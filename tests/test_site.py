@@ -85,6 +85,9 @@ def test_every_page_renders_cleanly_in_the_browser(site, server, browser):
         math = page.locator(".arithmatex")
         if math.count():
             math_pages.append(path)
+            # A practice exam page carries hundreds of questions: give KaTeX the time to draw them all.
+            page.wait_for_function("[...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))",
+                                   timeout=30_000, polling=250)
             undrawn = page.evaluate("[...document.querySelectorAll('.arithmatex')]"
                                     ".filter(e => !e.querySelector('.katex')).map(e => e.textContent.slice(0, 60))")
             assert undrawn == [], f"{path}: equations left as TeX: {undrawn[:3]}"
