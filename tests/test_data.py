@@ -93,3 +93,40 @@ def test_tfds_prepared_finds_datasets_with_and_without_a_config_folder(tmp_path)
     assert tfds_prepared("imdb_reviews", "IMDB")(str(tmp_path)) == (True, "")
     ok, why = tfds_prepared("oxford_iiit_pet", "Pets")(str(tmp_path))
     assert not ok and "Pets is not prepared" in why
+
+
+def _generated_loads():
+    """`(name, load)` for every dataset the book draws and writes through TFDS, at a tiny size."""
+    import dataclasses
+
+    from kerasbook.chapters import ch07_crnn, ch09_unet, ch11_colorization
+    from kerasbook.data import enko, negation, shapes
+
+    yield "shapes", lambda: shapes.load_builtin(20, 10, 10, seed=3)
+    yield "captchas", lambda: ch07_crnn.load_builtin(
+        dataclasses.replace(ch07_crnn.Config(), train_size=8, val_size=4, test_size=4), seed=3)
+    yield "segshapes", lambda: ch09_unet.load_builtin(
+        dataclasses.replace(ch09_unet.Config(), train_size=8, val_size=4, test_size=4), seed=3)
+    yield "colorscenes", lambda: ch11_colorization.load_builtin(
+        dataclasses.replace(ch11_colorization.Config(), train_size=8, val_size=4, test_size=4), seed=3)
+    yield "enko", lambda: enko.load_builtin(20, 10, 10, 10, seed=3)
+    yield "negation", lambda: negation.load_builtin(20, 10, 10, 10, seed=3)
+
+
+@pytest.mark.parametrize("name, load", list(_generated_loads()), ids=lambda v: v if isinstance(v, str) else "")
+def test_a_cached_dataset_leaves_the_random_state_as_writing_it_does(name, load, tmp_path, monkeypatch):
+    """A run with its data cached starts its models from the same weights as the same run from an empty cache."""
+    import random
+
+    import keras
+
+    monkeypatch.setenv("KERASBOOK_CACHE", str(tmp_path))
+
+    def after_loading():
+        keras.utils.set_random_seed(3)
+        load()
+        return random.random(), np.random.rand(), keras.initializers.GlorotUniform()((4,)).numpy().tolist()
+
+    written = after_loading()            # draws and writes the dataset
+    cached = after_loading()             # reads it back
+    assert cached == written

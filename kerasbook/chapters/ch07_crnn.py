@@ -124,8 +124,10 @@ def load_builtin(cfg: Config, seed: int, seconds=None):
     import tensorflow_datasets as tfds
 
     start = time.perf_counter()
+    from kerasbook.data import prepare
+
     builder = builtin_builder(cfg, seed)
-    builder.download_and_prepare()
+    prepare(builder)
     prepared = time.perf_counter()
     splits = {}
     for split in ("train", "validation", "test"):

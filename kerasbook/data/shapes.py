@@ -241,8 +241,10 @@ def load_builtin(train_size: int, val_size: int, test_size: int, seed: int = 0, 
     `x[i], y[i]` is `draw_example(seed, split, i, task)` and any prefix
     `x[:k * n_classes]` holds exactly `k` examples of each class.
     """
+    from kerasbook.data import prepare
+
     builder = builtin_builder(train_size, val_size, test_size, seed, task, data_dir)
-    builder.download_and_prepare()
+    prepare(builder)
     return {split: _as_arrays(builder, split) for split in ("train", "validation", "test")}
 
 
