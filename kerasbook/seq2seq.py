@@ -8,7 +8,9 @@ at once; in use it is fed its own previous output, step by step, either the
 single most likely token (greedy) or the `width` best partial translations so
 far (beam search). `forced_and_free` decodes the same sentences both ways,
 fed the true previous tokens and fed its own, and scores each: the gap is
-what exposure bias costs.
+what exposure bias costs. `evaluate` scores a trained translator on unseen
+sentences, on held-out structures and on the compositional split
+(`kerasbook.data.enko.compositional_split`), by corpus BLEU and exact match.
 
 Three translators, named by `kind`:
 
@@ -26,6 +28,8 @@ whole sequence in one call.
 """
 
 from __future__ import annotations
+
+import time
 
 import keras
 import numpy as np
@@ -539,3 +543,113 @@ def corpus_bleu(references, hypotheses) -> float:
 
     return outside_strategy(bleu)              # one count over the corpus, whatever the run's strategy
 # --8<-- [end:bleu]
+
+def scores_by_kind(translator, examples, failures: int = 3) -> dict:
+    """Greedy translations of `examples` (`{"en", "ko_tokens", "kind"}`) scored kind by kind:
+    `{kind: {"bleu", "exact_match", "n", "unknown_words", "failures"}}`.
+
+    `unknown_words` counts the sentences with a word the translator does not know (`Translator.unknown`,
+    what `check_sentences` stops at); they are translated and scored all the same. `failures` keeps the
+    first few wrong translations, `{"en", "reference", "translation"}`, to read.
+    """
+    from kerasbook.metrics import exact_match
+
+    hyps, _ = translator.greedy([p["en"] for p in examples]) if examples else ([], None)
+    out = {}
+    for kind in dict.fromkeys(p["kind"] for p in examples):
+        idx = [i for i, p in enumerate(examples) if p["kind"] == kind]
+        refs, got = [examples[i]["ko_tokens"] for i in idx], [hyps[i] for i in idx]
+        wrong = [{"en": examples[i]["en"], "reference": examples[i]["ko_tokens"], "translation": hyps[i]}
+                 for i in idx if hyps[i] != examples[i]["ko_tokens"]]
+        out[kind] = {"bleu": corpus_bleu(refs, got), "exact_match": exact_match(got, refs), "n": len(idx),
+                     "unknown_words": sum(bool(translator.unknown(examples[i]["en"])) for i in idx),
+                     "failures": wrong[:failures]}
+    return out
+
+
+def evaluate(translator, test: list, heldout: list = (), compositional: list = (), beam_sentences: int = 0,
+             beam_width: int = 4, length_alpha: float = 0.6) -> dict:
+    """A trained translator scored on example dicts (`{"en", "ko_tokens"}`), each score as corpus BLEU and
+    exact match: greedy on `test` (unseen sentences of the structures trained on), also by source length;
+    beam search on the first `beam_sentences` of them; greedy on `heldout` (structures never trained on;
+    `None` when there are none) and on each kind of `compositional` (`scores_by_kind`); decoding speed."""
+    from kerasbook.metrics import exact_match
+
+    refs = [p["ko_tokens"] for p in test]
+    start = time.perf_counter()
+    hyps, _ = translator.greedy([p["en"] for p in test])
+    greedy_s = time.perf_counter() - start
+    n = min(beam_sentences, len(test))
+    start = time.perf_counter()
+    beams = translator.beam([p["en"] for p in test[:n]], beam_width, length_alpha) if n else []
+    beam_s = time.perf_counter() - start
+    held_refs = [p["ko_tokens"] for p in heldout]
+    held = translator.greedy([p["en"] for p in heldout])[0] if heldout else []
+    return {"bleu": corpus_bleu(refs, hyps), "exact_match": exact_match(hyps, refs),
+            "bleu_by_length": bleu_by_length(refs, hyps, [len(p["en"].split()) for p in test]),
+            "beam_sentences": n, "bleu_greedy_on_beam_sentences": corpus_bleu(refs[:n], hyps[:n]) if n else None,
+            "bleu_beam": corpus_bleu(refs[:n], beams) if n else None,
+            "exact_match_beam": exact_match(beams, refs[:n]) if n else None,
+            "bleu_heldout_structures": corpus_bleu(held_refs, held) if heldout else None,
+            "exact_match_heldout_structures": exact_match(held, held_refs) if heldout else None,
+            "compositional": scores_by_kind(translator, list(compositional)),
+            "greedy_sentences_per_s": len(test) / greedy_s, "beam_sentences_per_s": n / beam_s if n else None,
+            "params": translator.model.count_params()}
+
+
+def generalisation_table(results: dict, names: dict) -> str:
+    """Exact match (and BLEU) of each translator of `results` (`evaluate`'s dicts) on unseen test
+    sentences, held-out structures and each compositional kind, as a Markdown table."""
+    first = next(iter(results.values()))
+    columns = [("test", "exact_match", "bleu"), ("held-out structures", "exact_match_heldout_structures",
+                                                  "bleu_heldout_structures")]
+    columns = [c for c in columns if first.get(c[1]) is not None] + [(k, k, k) for k in first.get("compositional", {})]
+
+    def cell(r, exact, bleu):
+        got = r["compositional"][exact] if exact in r.get("compositional", {}) else {"exact_match": r[exact],
+                                                                                       "bleu": r[bleu]}
+        return f"{100 * got['exact_match']:.1f} % ({got['bleu']:.1f})"
+
+    lines = ["| translator | " + " | ".join(c[0] for c in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    lines += [f"| {names.get(k, k)} | " + " | ".join(cell(r, e, b) for _, e, b in columns) + " |"
+              for k, r in results.items()]
+    return "\n".join(lines)
+
+
+def failures_text(compositional: dict, join=lambda tokens: tokens, per_kind: int = 1) -> str:
+    """The first wrong translations of each kind (`scores_by_kind`'s "failures"): English, wanted, got."""
+    return "\n".join(f"  {kind}: {f['en']}\n    want {join(f['reference'])}\n    got  {join(f['translation'])}"
+                     for kind, c in compositional.items() for f in c["failures"][:per_kind])
+
+
+def generalisation_figure(path, results: dict, names: dict):
+    """Exact match and BLEU of each translator on unseen sentences, held-out structures and each compositional kind."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    from kerasbook.plots import save_figure
+
+    first = next(iter(results.values()))
+    groups = ["test"] + (["held-out structures"] if first.get("exact_match_heldout_structures") is not None else [])
+    groups += list(first.get("compositional", {}))
+
+    def score(r, group, key):
+        plain = {"test": key, "held-out structures": f"{key}_heldout_structures"}
+        found = r[plain[group]] if group in plain else r["compositional"][group][key]
+        return 100 * found if key == "exact_match" else found
+
+    fig, axes = plt.subplots(2, 1, figsize=(1.1 * len(groups) + 2.5, 5.6), sharex=True)
+    width = 0.8 / len(results)
+    for ax, key, label in zip(axes, ("exact_match", "bleu"), ("exact match, greedy (%)", "corpus BLEU, greedy")):
+        for j, (kind, r) in enumerate(results.items()):
+            ax.bar(np.arange(len(groups)) + (j - (len(results) - 1) / 2) * width,
+                   [score(r, g, key) for g in groups], width, label=names.get(kind, kind))
+        ax.axvline(len(groups) - len(first.get("compositional", {})) - 0.5, color="grey", lw=0.8, ls="--")
+        ax.set_ylabel(label, fontsize=8)
+        ax.set_ylim(0, 105)
+        ax.grid(alpha=0.3, axis="y")
+    axes[0].set_title("in distribution | compositional split (known words, new positions)", fontsize=9)
+    axes[0].legend(fontsize=8)
+    axes[1].set_xticks(range(len(groups)), [textwrap.fill(g, 14) for g in groups], fontsize=7)
+    save_figure(fig, path, dpi=100)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from kerasbook.chapters import ch12_attention as ch
+from kerasbook.data.enko import COMPOSITIONAL
 from kerasbook.testing import run_artifacts, run_fresh, toy_run_fixture, usage_error
 
 
@@ -15,6 +16,7 @@ class Tiny(ch.Config):
     val_size: int = 20
     test_size: int = 24
     heldout_size: int = 8
+    compositional_size: int = 2
     units: int = 16
     embed: int = 8
     epochs: int = 1
@@ -32,16 +34,25 @@ def test_run_writes_every_artifact(toy_run):
     m = run_artifacts(toy_run, "model.keras", "metrics.json", "history.csv", "vocab.json", "plain/model.keras",
                       "lstm_general/model.keras", "figures/bleu_by_length.png", "figures/curves.png",
                       "figures/alignment_gru_additive.png", "figures/alignment_lstm_general.png",
+                      "figures/generalisation.png",
                       "figures/language_models.png", "figures/word_vectors.png", "language_model/model.keras",
                       "word_vectors/words.tsv", "word_vectors/skipgram_vectors.tsv",
                       "word_vectors/cbow_vectors.tsv")
     assert m["chapter"] == "ch12_attention" and m["dataset"]["train"] == 128 and m["dataset"]["heldout"] == 8
+    assert m["dataset"]["compositional"] == 2 * len(COMPOSITIONAL)
     assert set(m["results"]) == {"plain", "gru_additive", "lstm_general"}
     for r in m["results"].values():
         assert 0 <= r["bleu"] <= 100 and len(r["bleu_by_length"]) == len(ch.LENGTH_BUCKETS)
+        for key in ("exact_match", "exact_match_beam", "exact_match_heldout_structures"):   # beside every BLEU
+            assert 0 <= r[key] <= 1
+        assert set(r["compositional"]) == set(COMPOSITIONAL)
+        for c in r["compositional"].values():
+            assert c["n"] == 2 and 0 <= c["exact_match"] <= 1 and 0 <= c["bleu"] <= 100 and len(c["failures"]) <= 3
+            assert all(set(f) == {"en", "reference", "translation"} for f in c["failures"])
         assert r["beam_sentences"] == 3 and r["greedy_sentences_per_s"] > 0
         assert 0 <= r["token_accuracy_free_running"] <= 1 and 0 <= r["token_accuracy_teacher_forcing"] <= 1
     assert m["final"]["best_translator"] in ("gru_additive", "lstm_general")
+    assert 0 <= m["final"]["best_compositional_exact_match"] <= 1 and 0 <= m["final"]["best_exact_match"] <= 1
 
 
 def test_translate_prints_korean_and_draws_the_alignment(toy_run, tmp_path, capsys):
@@ -140,6 +151,7 @@ def test_full_data_reads_a_tab_separated_pairs_file(tmp_path, monkeypatch, capsy
     assert 300 < len(usable) < 400                                 # the full preset's 20-token limit cut some
     assert m["dataset"]["test"] == len(usable) // 10 and m["dataset"]["validation"] == len(usable) // 10
     assert m["results"]["gru_additive"]["bleu_heldout_structures"] is None
+    assert m["results"]["gru_additive"]["compositional"] == {} and m["dataset"]["compositional"] == 0
     vocab = json.loads((out / "vocab.json").read_text())
     assert "." in vocab["source"] and vocab["target_join"] == "spaces"     # punctuation is a token of real text
     capsys.readouterr()

@@ -11,6 +11,7 @@ import tensorflow_datasets as tfds
 
 from kerasbook.chapters import ch13_transformer as ch
 from kerasbook.chapters.ch13_transformer import __main__ as run_order
+from kerasbook.data.enko import COMPOSITIONAL
 from kerasbook.testing import run_artifacts, run_fresh, toy_run_fixture, usage_error
 
 
@@ -18,6 +19,8 @@ from kerasbook.testing import run_artifacts, run_fresh, toy_run_fixture, usage_e
 class Tiny(ch.Config):
     val_size: int = 20
     test_size: int = 24
+    heldout_size: int = 8
+    compositional_size: int = 2
     d_model: int = 16
     ff_dim: int = 32
     num_layers: int = 1
@@ -58,7 +61,7 @@ def test_run_writes_every_part(toy_run):
                       "gpt/vocab.json", "hub_gpt/model.keras", "vit/model.keras", "cnn/model.keras")
     assert sorted(p.name for p in (out / "figures").glob("*.png")) == sorted(
         ["scaling.png", "positional_encoding.png", "bleu_over_time.png", "attention_heads.png", "pretraining.png",
-         "samples.png", "vit.png"])
+         "samples.png", "vit.png", "generalisation.png"])
     assert m["chapter"] == "ch13_transformer" and m["dataset"]["train"] == 128 and m["parts"] == list(ch.PARTS)
     cfg = m["config"]                                                            # Tiny, not Config
     assert cfg["epochs"] == cfg["pretrain_epochs"] == cfg["image_epochs"] == 1
@@ -69,6 +72,12 @@ def test_run_writes_every_part(toy_run):
     for r in results.values():
         assert 0 <= r["bleu"] <= 100 and len(r["bleu_by_length"]) == len(ch.LENGTH_BUCKETS)
         assert r["beam_sentences"] == 3 and r["greedy_sentences_per_s"] > 0
+        for key in ("exact_match", "exact_match_beam", "exact_match_heldout_structures"):   # beside every BLEU
+            assert 0 <= r[key] <= 1
+        assert set(r["compositional"]) == set(COMPOSITIONAL)
+        assert all(c["n"] == 2 and 0 <= c["exact_match"] <= 1 for c in r["compositional"].values())
+    assert m["dataset"]["heldout"] == 8 and m["dataset"]["compositional"] == 2 * len(COMPOSITIONAL)
+    assert 0 <= m["final"]["compositional_exact_match_ours"] <= 1
     assert len(results["rnn"]["bleu_clock"]) == len(results["ours"]["bleu_clock"]) == 1 and not results["hub"]["bleu_clock"]
     bert = m["bert"]
     assert set(bert["models"]) == {"ours", "hub"} and bert["models"]["ours"]["params"] == bert["models"]["hub"]["params"]

@@ -1,4 +1,5 @@
-"""The builtin English -> Korean corpus: particles, word order, held-out structures, the TFDS builder, TSV pairs."""
+"""The builtin English -> Korean corpus: particles, word order, held-out structures, the compositional split,
+the TFDS builder, TSV pairs."""
 
 import numpy as np
 import pytest
@@ -48,8 +49,10 @@ def test_pairs_are_reproducible_long_enough_and_use_a_few_hundred_words():
     assert 150 <= len(vocab) <= 600
 
 
-def test_every_english_noun_reappears_in_korean_with_a_particle_and_the_verb_comes_last():
-    for p in enko.draw_split(1, "check", 400):
+@pytest.mark.parametrize("split", ["check", "compositional"])
+def test_every_english_noun_reappears_in_korean_with_a_particle_and_the_verb_comes_last(split):
+    pairs = enko.compositional_split(1, 40) if split == "compositional" else enko.draw_split(1, split, 400)
+    for p in pairs:
         en, ko = p["en"].split(), p["ko_tokens"].split()
         assert ko[-1].endswith("다")                              # Korean ends with the verb
         english_nouns = [w for w in en if w in EN_TO_KO and w not in ("old",)]
@@ -91,6 +94,103 @@ def test_relative_clauses_come_before_their_noun_in_korean():
         assert en[2] in ("who", "that")                           # the subject who/that ...
         topic = next(i for i, t in enumerate(ko) if t in ("은", "는"))
         assert ko[topic - 1] == subject and topic >= 3            # ... comes after its clause in Korean
+
+
+NOUN_KIND = {en: kind for kind, pairs in enko.NOUNS.items() for en, _ in pairs}
+ADJECTIVE_GROUPS = {group: {en for en, _ in pairs} for group, pairs in enko.ADJECTIVES.items()}
+VERB_FORMS = {form for v in enko.VERBS for form in (v.third, v.past)}
+TIME_WORDS = {w for pairs in enko.TIME.values() for en, _ in pairs for w in en.split()}
+
+
+def constructions(english: str) -> set:
+    """The compositional kinds an English sentence shows, found by parsing it with the grammar's English
+    rules alone, not the generator's code: sentence = clause (and|but clause)*; clause = [time] NP verb [NP]
+    [in|to NP] [adverb]; NP = the [adjective] noun [who|that verb NP | that NP verb]."""
+    tokens, found = english.split() + ["<end>"], set()
+
+    def noun_phrase(i, role, depth):
+        assert tokens[i] == "the", english
+        adjective = tokens[i + 1] if any(tokens[i + 1] in g for g in ADJECTIVE_GROUPS.values()) else None
+        i += 1 + (adjective is not None)
+        kind = NOUN_KIND[tokens[i]]
+        group = {"person": "animate", "animal": "animate", "place": "place"}.get(kind, "thing")
+        if adjective and adjective not in ADJECTIVE_GROUPS[group]:
+            found.add("adjective-across-classes")
+        i += 1
+        if tokens[i] not in ("who", "that"):
+            return i
+        relative = "object" if tokens[i] == "that" and tokens[i + 1] == "the" else "subject"
+        if depth:
+            found.add("nested-relative")
+        elif (role, relative) in (("subject", "object"), ("object", "subject")):
+            found.add(f"{relative}-relative-on-{role}")
+        if relative == "subject":                                 # who|that verb NP
+            assert tokens[i + 1] in VERB_FORMS, english
+            return noun_phrase(i + 2, "object", depth + 1)
+        i = noun_phrase(i + 1, "subject", depth + 1)              # that NP verb
+        assert tokens[i] in VERB_FORMS, english
+        return i + 1
+
+    i, clauses = 0, 0
+    while tokens[i] != "<end>":
+        clauses += 1
+        while tokens[i] in TIME_WORDS:
+            i += 1
+        i = noun_phrase(i, "subject", 0)
+        assert tokens[i] in VERB_FORMS, english
+        i += 1
+        if tokens[i] == "the":
+            i = noun_phrase(i, "object", 0)
+        if tokens[i] in ("in", "to"):
+            i = noun_phrase(i + 1, "place", 0)
+        i += tokens[i] in {en for en, _ in enko.MANNER}
+        assert tokens[i] in ("and", "but", "<end>"), english
+        i += tokens[i] != "<end>"
+    if clauses > 2:
+        found.add("longer-coordination")
+    return found
+
+
+def test_the_training_grammar_never_writes_a_compositional_construction():
+    for split in ("train", "validation", "test", "heldout"):
+        assert all(constructions(p["en"]) == set() for p in enko.draw_split(0, split, 1_000)), split
+
+
+def test_each_compositional_example_shows_its_construction_and_no_other():
+    split = enko.compositional_split(0, 60)
+    assert [p["kind"] for p in split] == [k for k in enko.COMPOSITIONAL for _ in range(60)]
+    for p in split:
+        assert constructions(p["en"]) == {p["kind"]}, p
+        assert len(p["en"].split()) <= enko.COMPOSITIONAL_LONGEST[0]
+        assert len(p["ko_tokens"].split()) <= enko.COMPOSITIONAL_LONGEST[1]
+        assert p["structure"] not in {",".join(sorted(s)) for s in enko.HELD_OUT}
+    assert enko.compositional_example(0, "nested-relative", 3) == split[3 * 60 + 3]      # reproducible
+    with pytest.raises(ValueError, match="nested-relative"):
+        enko.compositional_example(0, "passive", 0)
+
+
+def test_no_compositional_sentence_is_a_training_or_validation_sentence():
+    seen = {p["en"] for split, n in (("train", 3_000), ("validation", 500)) for p in enko.draw_split(0, split, n)}
+    assert not seen & {p["en"] for p in enko.compositional_split(0, 40)}
+
+
+def test_compositional_korean_is_what_the_grammar_rules_give():
+    """Korean written by hand from the rules (modifiers before the noun; 은/는, 이/가 inside a relative clause,
+    을/를 after a final consonant or a vowel; the verb last, -고/-지만 on every clause but the last)."""
+    split = {p["en"]: (p["kind"], p["ko_tokens"]) for p in enko.compositional_split(0, 4)}
+    by_hand = {
+        "the mouse that the horse follows calls the fox that the boy sees":
+            ("object-relative-on-subject", "말 이 따라가는 쥐 는 소년 이 보는 여우 를 부른다"),
+        "the frog liked the writer who brought the ball in the library":
+            ("subject-relative-on-object", "개구리 는 도서관 에서 공 을 가져온 작가 를 좋아했다"),
+        "today the blue rabbit wants the chair": ("adjective-across-classes", "오늘 파란 토끼 는 의자 를 원한다"),
+        "the tiger wanted the key that the child who loved the woman wanted":
+            ("nested-relative", "호랑이 는 여자 를 사랑한 아이 가 원한 열쇠 를 원했다"),
+        "the nurse goes but the young girl carries the clock that the fox brings quietly and the pig studies":
+            ("longer-coordination", "간호사 는 가지만 어린 소녀 는 여우 가 가져오는 시계 를 조용히 나르고 돼지 는 공부한다"),
+    }
+    for en, expected in by_hand.items():
+        assert split[en] == expected
 
 
 def test_the_tfds_builder_writes_every_split(tmp_path):

@@ -163,3 +163,30 @@ def test_teacher_forcing_scores_like_training_and_free_running_is_greedy_decodin
     assert again["tokens"] == got["tokens"]
     assert again["teacher_forcing"] == pytest.approx(got["teacher_forcing"], abs=1e-9)
     assert again["free_running"] == pytest.approx(got["free_running"], abs=1e-9)
+
+
+def test_scores_by_kind_gives_exact_match_beside_bleu_and_keeps_the_failures():
+    table = {"a": "x y z w", "b zebra": "x y z q", "c": "p q r s"}           # what the stand-in translator writes
+
+    class Table:
+        def greedy(self, sentences):
+            return [table[s] for s in sentences], None
+
+        def unknown(self, sentence):
+            return [w for w in sentence.split() if w == "zebra"]
+
+    examples = [{"en": "a", "ko_tokens": "x y z w", "kind": "first"}, {"en": "b zebra", "ko_tokens": "x y z w",
+                "kind": "first"}, {"en": "c", "ko_tokens": "p q r s", "kind": "second"}]
+    got = s2s.scores_by_kind(Table(), examples)
+    assert list(got) == ["first", "second"]
+    assert got["first"]["exact_match"] == 0.5 and got["first"]["n"] == 2 and got["first"]["unknown_words"] == 1
+    assert got["first"]["bleu"] == pytest.approx(s2s.corpus_bleu(["x y z w"] * 2, ["x y z w", "x y z q"]))
+    assert got["first"]["failures"] == [{"en": "b zebra", "reference": "x y z w", "translation": "x y z q"}]
+    assert got["second"] == {"bleu": pytest.approx(100), "exact_match": 1.0, "n": 1, "unknown_words": 0,
+                             "failures": []}
+    results = {"gru": {"exact_match": 0.75, "bleu": 90.0, "exact_match_heldout_structures": None,
+                       "compositional": got}}
+    table_text = s2s.generalisation_table(results, {"gru": "GRU"})
+    assert table_text.splitlines()[0] == "| translator | test | first | second |"
+    assert table_text.splitlines()[2].startswith("| GRU | 75.0 % (90.0) | 50.0 % (")
+    assert "want x y z w" in s2s.failures_text(got) and "b zebra" in s2s.failures_text(got)

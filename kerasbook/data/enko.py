@@ -34,7 +34,15 @@ BLEU counts. English is lower case, without punctuation.
 
 Some sentence *structures* (which optional parts a sentence has) are held out
 of training altogether and make their own split, so the test asks for
-structures the model never saw as well as unseen sentences.
+structures the model never saw as well as unseen sentences. Those are new
+combinations of parts, each in the position it always has. The compositional
+split (`compositional_split`) goes further: known words and constructions in
+positions the training grammar never puts them (an object relative clause on
+the subject, a "who" clause on the object, a thing's adjective on an animal, a
+relative clause inside a relative clause, three coordinated clauses), drawn by
+the same grammar code with one switch, so their Korean is right by
+construction too (Lake and Baroni, "Generalization without Systematicity",
+ICML 2018, make the point of such a test for seq2seq models).
 """
 
 from __future__ import annotations
@@ -144,6 +152,9 @@ ADJECTIVES = {
     "place": [("quiet", "조용한"), ("big", "큰"), ("small", "작은"), ("beautiful", "아름다운"), ("old", "오래된"),
               ("new", "새로운"), ("busy", "붐비는")],
 }
+# The adjectives the grammar gives only to things, never to people or animals ("old" is left out: on an
+# animal it is 늙은, on a thing 오래된). The compositional split puts them on animals: 빨간 새, 무거운 곰.
+ACROSS = [(en, ko) for en, ko in ADJECTIVES["thing"] if en not in {a for a, _ in ADJECTIVES["animate"]}]
 MANNER = [("quickly", "빨리"), ("slowly", "천천히"), ("often", "자주"), ("happily", "행복하게"), ("quietly", "조용히"),
           ("carefully", "조심스럽게"), ("together", "함께")]
 TIME = {"past": [("yesterday", "어제"), ("last night", "어젯밤")], "present": [("every day", "매일"), ("today", "오늘")]}
@@ -188,13 +199,18 @@ class Phrase:
 
 
 def _noun_phrase(rng, kinds, role, tense, allow_relative, extras):
-    """A noun phrase of one of `kinds`, with the Korean particle of `role` (or none)."""
+    """A noun phrase of one of `kinds`, with the Korean particle of `role` (or none).
+
+    `extras` may ask for an adjective (`"adjective": True`, or `"across"` for one of `ACROSS`), a relative
+    clause (`"relative": "subject"` or `"object"`) and, with `"nested": True`, a relative clause on the noun
+    inside that relative clause (an object relative on its object, a subject relative on its subject)."""
     kind = kinds[rng.integers(len(kinds))]
     en_noun, ko_noun = NOUNS[kind][rng.integers(len(NOUNS[kind]))]
     en, ko = ["the"], []
     if extras.get("adjective"):
         group = "animate" if kind in ("person", "animal") else ("place" if kind == "place" else "thing")
-        en_adj, ko_adj = ADJECTIVES[group][rng.integers(len(ADJECTIVES[group]))]
+        pool = ACROSS if extras["adjective"] == "across" else ADJECTIVES[group]
+        en_adj, ko_adj = pool[rng.integers(len(pool))]
         en.append(en_adj)
         adj = [ko_adj]
     else:
@@ -202,15 +218,16 @@ def _noun_phrase(rng, kinds, role, tense, allow_relative, extras):
     en.append(en_noun)
     rel = extras.get("relative") if allow_relative else None
     rel_ko = []
+    nested = extras.get("nested", False)
     if rel == "subject":                     # "who met the student": the noun is the relative verb's subject
         verb = _pick_verb(rng, transitive=True)
-        obj = _noun_phrase(rng, verb.objects, "object", tense, False, {})
+        obj = _noun_phrase(rng, verb.objects, "object", tense, nested, {"relative": "object"})
         en += ["who" if kind in ("person", "animal") else "that",
                verb.past if tense == "past" else verb.third] + obj.en
         rel_ko = obj.ko + [verb.ko_rel_past if tense == "past" else verb.ko_rel_present]
     elif rel == "object":                    # "that the boy bought": the noun is the relative verb's object
         verb = _pick_verb(rng, transitive=True, takes=kind)
-        subj = _noun_phrase(rng, ("person", "animal"), "subject", tense, False, {})
+        subj = _noun_phrase(rng, ("person", "animal"), "subject", tense, nested, {"relative": "subject"})
         en += ["that"] + subj.en + [verb.past if tense == "past" else verb.third]
         rel_ko = subj.ko + [verb.ko_rel_past if tense == "past" else verb.ko_rel_present]
     ko = rel_ko + adj + [ko_noun]
@@ -224,13 +241,31 @@ def _pick_verb(rng, transitive, takes=None):
     return pool[rng.integers(len(pool))]
 
 
-def _clause(rng, structure, tense, ending):
-    """One clause: `ending` is "final" (다), or a conjunction's Korean ending (고, 지만)."""
+def _clause(rng, structure, tense, ending, compositional=None):
+    """One clause: `ending` is "final" (다), or a conjunction's Korean ending (고, 지만).
+
+    `compositional`, one of `COMPOSITIONAL`, puts a construction where the training grammar never does:
+    an object relative on the subject, a subject relative on the object (a person or an animal), an
+    adjective of `ACROSS` on the subject (an animal), or a relative clause inside one of the relative
+    clauses `structure` asks for. Everything else, the Korean included, is built as always."""
     transitive = bool(structure & {"object_adjective", "object_relative"}) or rng.random() < 0.6
-    verb = _pick_verb(rng, transitive)
-    subj = _noun_phrase(rng, ("person", "animal"), "topic", tense, True,
-                        {"adjective": "subject_adjective" in structure,
-                         "relative": "subject" if "subject_relative" in structure else None})
+    animate = ("person", "animal")[rng.integers(2)] if compositional == "subject-relative-on-object" else None
+    verb = _pick_verb(rng, transitive, takes=animate)
+    subject = {"adjective": "subject_adjective" in structure,
+               "relative": "subject" if "subject_relative" in structure else None}
+    object_ = {"adjective": "object_adjective" in structure,
+               "relative": "object" if "object_relative" in structure else None}
+    if compositional == "object-relative-on-subject":
+        subject["relative"] = "object"
+    elif compositional == "subject-relative-on-object":
+        object_["relative"] = "subject"
+    elif compositional == "adjective-across-classes":
+        subject["adjective"] = "across"
+    elif compositional == "nested-relative":
+        has = [np_ for np_ in (subject, object_) if np_["relative"]]
+        has[rng.integers(len(has))]["nested"] = True
+    subj = _noun_phrase(rng, ("animal",) if subject["adjective"] == "across" else ("person", "animal"), "topic",
+                        tense, True, subject)
     en, ko = [], []
     if "time" in structure:
         en_t, ko_t = TIME[tense][rng.integers(len(TIME[tense]))]
@@ -241,9 +276,7 @@ def _clause(rng, structure, tense, ending):
     en.append(verb.past if tense == "past" else verb.third)
     obj_ko = []
     if verb.objects:
-        obj = _noun_phrase(rng, verb.objects, "object", tense, True,
-                           {"adjective": "object_adjective" in structure,
-                            "relative": "object" if "object_relative" in structure else None})
+        obj = _noun_phrase(rng, (animate,) if animate else verb.objects, "object", tense, True, object_)
         en += obj.en
         obj_ko = obj.ko
     place_ko = []
@@ -271,22 +304,25 @@ def random_structure(rng) -> frozenset:
     return frozenset(p for p in PARTS if rng.random() < chances[p])
 
 
-def sentence(rng, structure=None, clauses=None):
-    """`(english, korean_tokens, structure)`: one sentence pair, as space-separated tokens."""
+def sentence(rng, structure=None, clauses=None, compositional=None):
+    """`(english, korean_tokens, structure)`: one sentence pair, as space-separated tokens.
+
+    `structure` is the first clause's; `compositional` is passed to the first clause (`_clause`)."""
     structure = random_structure(rng) if structure is None else frozenset(structure)
     clauses = clauses or (1 if rng.random() < 0.75 else 2)
     tense = "past" if rng.random() < 0.5 else "present"
-    if clauses == 1:
-        c = _clause(rng, structure, tense, "final")
-        return " ".join(c.en), " ".join(c.ko), structure
-    conj = "and" if rng.random() < 0.6 else "but"
-    first = _clause(rng, structure, tense, CONJUNCTIONS[conj])
-    while True:                              # the second clause never has a held-out structure either
-        second_structure = random_structure(rng) - {"time"}
-        if second_structure not in HELD_OUT:
-            break
-    second = _clause(rng, second_structure, tense, "final")
-    return " ".join(first.en + [conj] + second.en), " ".join(first.ko + second.ko), structure
+    conjunctions = ["and" if rng.random() < 0.6 else "but" for _ in range(clauses - 1)]
+    endings = [CONJUNCTIONS[c] for c in conjunctions] + ["final"]     # every clause but the last ends in -고/-지만
+    first = _clause(rng, structure, tense, endings[0], compositional)
+    en, ko = first.en, first.ko
+    for conj, ending in zip(conjunctions, endings[1:]):
+        while True:                          # a later clause never has a held-out structure either
+            later_structure = random_structure(rng) - {"time"}
+            if later_structure not in HELD_OUT:
+                break
+        later = _clause(rng, later_structure, tense, ending)
+        en, ko = en + [conj] + later.en, ko + later.ko
+    return " ".join(en), " ".join(ko), structure
 
 
 PARTICLES = {"은", "는", "이", "가", "을", "를", "과", "와", "에", "에서"}
@@ -347,6 +383,47 @@ def draw_example(seed: int, split: str, index: int) -> dict:
 
 def draw_split(seed: int, split: str, n: int) -> list[dict]:
     return [draw_example(seed, split, i) for i in range(n)]
+
+
+# --8<-- [start:compositional]
+# The compositional split: known words and constructions in positions the training grammar never puts
+# them, each kind with the optional parts it needs (nested-relative asks for one of its two at random).
+COMPOSITIONAL = {
+    "object-relative-on-subject": ("subject_relative",),    # the dog that the girl saw slept
+    "subject-relative-on-object": ("object_relative",),     # the girl saw the dog who ate the fish
+    "adjective-across-classes": ("subject_adjective",),     # the red bird slept
+    "nested-relative": ("subject_relative", "object_relative"),   # ... the book that the girl who met the boy bought
+    "longer-coordination": (),                               # three clauses, where training has at most two
+}
+# Compositional sentences are no longer than 99 % of the training sentences, so length is not what they test.
+COMPOSITIONAL_LONGEST = (29, 24)                             # English and Korean tokens
+
+
+def compositional_example(seed: int, kind: str, index: int) -> dict:
+    """Example `index` of the compositional split's `kind`: like `draw_example`, plus its `kind`.
+
+    Drawn by the training grammar with the first clause switched to `kind` (`_clause`'s `compositional`),
+    so its Korean is built by the same rules as always. The rest of the sentence is an ordinary one: a
+    structure that is not `HELD_OUT`, one or two clauses (three for "longer-coordination")."""
+    if kind not in COMPOSITIONAL:
+        raise ValueError(f"unknown compositional kind {kind!r}; choose from {', '.join(COMPOSITIONAL)}")
+    rng = np.random.default_rng(example_seed(seed, f"compositional/{kind}", index))
+    while True:
+        needs = COMPOSITIONAL[kind]
+        structure = random_structure(rng) | ({needs[rng.integers(len(needs))]} if needs else set())
+        if structure in HELD_OUT:
+            continue
+        en, ko, structure = sentence(rng, structure, 3 if kind == "longer-coordination" else None, kind)
+        if len(en.split()) <= COMPOSITIONAL_LONGEST[0] and len(ko.split()) <= COMPOSITIONAL_LONGEST[1]:
+            break
+    return {"en": en, "ko_tokens": ko, "ko": join_korean(ko), "structure": ",".join(sorted(structure)),
+            "kind": kind}
+
+
+def compositional_split(seed: int, n_per_kind: int, kinds=tuple(COMPOSITIONAL)) -> list[dict]:
+    """`n_per_kind` examples of each of `kinds`, never trained on: `{"en", "ko_tokens", "ko", "structure", "kind"}`."""
+    return [compositional_example(seed, kind, i) for kind in kinds for i in range(n_per_kind)]
+# --8<-- [end:compositional]
 
 
 def load_builtin(train_size: int, val_size: int, test_size: int, heldout_size: int, seed: int) -> dict:

@@ -59,7 +59,7 @@ from pathlib import Path
 
 from kerasbook import cli, saving
 from kerasbook.chapters.ch13_transformer.bert import bert_part, load_labelled
-from kerasbook.chapters.ch13_transformer.config import CHAPTER, HUB_PARTS, PARTS, PROG, SAMPLERS, SPEC, Config
+from kerasbook.chapters.ch13_transformer.config import CHAPTER, HUB_PARTS, NAMES, PARTS, PROG, SAMPLERS, SPEC, Config
 from kerasbook.chapters.ch13_transformer.figures import (attention_heads_figure, bleu_clock_figure,
                                                          positional_encoding_figure, pretraining_figure, samples_figure,
                                                          scaling_figure, scaling_numbers, vit_figure)
@@ -125,18 +125,22 @@ def _train(argv):
     dataset = run.dataset_entry(0, 0, 0)
     if {"translator", "gpt"} & set(cfg.parts):
         from kerasbook.data import enko
+        from kerasbook.data.enko import join_korean
 
         start = time.perf_counter()
-        splits = enko.load_builtin(cfg.train_size, cfg.val_size, cfg.test_size, 0, run.seed)
+        splits = enko.load_builtin(cfg.train_size, cfg.val_size, cfg.test_size, cfg.heldout_size, run.seed)
+        splits["compositional"] = enko.compositional_split(run.seed, cfg.compositional_size)
         run.require_batch(len(splits["train"]), "training pairs")
         src_v, tgt_v = s2s.make_vectorizers([p["en"] for p in splits["train"]],
                                             [p["ko_tokens"] for p in splits["train"]], cfg.max_source, cfg.max_target)
         seconds["data: sentence pairs"] = time.perf_counter() - start
         dataset = run.dataset_entry(len(splits["train"]), len(splits["validation"]), len(splits["test"]),
+                                    heldout=len(splits["heldout"]), compositional=len(splits["compositional"]),
                                     name="translation", source="builtin", source_vocabulary=src_v.vocabulary_size(),
                                     target_vocabulary=tgt_v.vocabulary_size())
         print(f"data: {len(splits['train'])} / {len(splits['validation'])} / {len(splits['test'])} English -> Korean "
-              f"pairs; vocabularies {src_v.vocabulary_size()} and {tgt_v.vocabulary_size()} tokens")
+              f"pairs, {len(splits['heldout'])} of held-out structures, {len(splits['compositional'])} compositional; "
+              f"vocabularies {src_v.vocabulary_size()} and {tgt_v.vocabulary_size()} tokens")
 
     if "translator" in cfg.parts:
         start = time.perf_counter()
@@ -155,6 +159,14 @@ def _train(argv):
         translator = tr["translators"]["ours"]
         attention_heads_figure(figs / "attention_heads.png", translator, pick["en"], translator.greedy([pick["en"]])[0][0])
         final.update({f"bleu_{k}": r["bleu"] for k, r in results.items()})
+        final.update({f"exact_match_{k}": r["exact_match"] for k, r in results.items()})
+        if splits["compositional"]:          # the mean over the kinds of the split
+            final.update({f"compositional_exact_match_{k}": sum(c["exact_match"] for c in r["compositional"].values())
+                          / len(r["compositional"]) for k, r in results.items()})
+            s2s.generalisation_figure(figs / "generalisation.png", results, NAMES)
+            print("translator: exact match (BLEU), greedy, on unseen sentences, held-out structures and each "
+                  f"compositional kind:\n{s2s.generalisation_table(results, NAMES)}\n{NAMES['ours']}, a wrong "
+                  f"translation of each kind:\n{s2s.failures_text(results['ours']['compositional'], join_korean)}")
         final.update(bleu_gain_over_rnn=results["ours"]["bleu"] - results["rnn"]["bleu"],
                      seconds_to_rnn_best_bleu_ours=results["ours"]["seconds_to_rnn_best_bleu"],
                      seconds_to_rnn_best_bleu_rnn=results["rnn"]["seconds_to_rnn_best_bleu"])

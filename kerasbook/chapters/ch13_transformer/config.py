@@ -29,6 +29,8 @@ class Config:
     train_size: int = 10_000
     val_size: int = 500
     test_size: int = 1_000
+    heldout_size: int = 500         # unseen sentences of the structures never trained on (enko.HELD_OUT)
+    compositional_size: int = 100   # sentences of each kind of the compositional split (enko.COMPOSITIONAL)
     max_source: int = 40
     max_target: int = 32
     d_model: int = 128
@@ -85,7 +87,8 @@ class Config:
         """A short preset that still shows the chapter's two headline points, the Transformer translator
         against the RNN and what pre-training buys, with smaller models and fewer epochs. GPT and the ViT are
         left to the default run (`--parts translator,bert,gpt,vit` adds them back), and so is the BLEU clock."""
-        return dataclasses.replace(self, train_size=4_000, val_size=200, test_size=300, epochs=8, num_layers=1,
+        return dataclasses.replace(self, train_size=4_000, val_size=200, test_size=300, heldout_size=200,
+                                   compositional_size=50, epochs=8, num_layers=1,
                                    learning_rate=2e-3, rnn_epochs=6, bleu_sentences=0, beam_sentences=100,
                                    pretrain_epochs=4, label_val_size=200, label_test_size=1_000, gpt_epochs=5,
                                    sample_stats=10, parts=("translator", "bert"))

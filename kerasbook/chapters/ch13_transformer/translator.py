@@ -1,5 +1,6 @@
 """The translator part: our encoder-decoder Transformer (and keras-hub's) against chapter 12's best
-recurrent translator (a GRU with additive attention) on BLEU, training time to reach that BLEU and decoding speed.
+recurrent translator (a GRU with additive attention) on BLEU, training time to reach that BLEU and decoding speed,
+and on what each generalises to: held-out structures and the compositional split (`enko.compositional_split`).
 `warmup_cosine`, the learning-rate schedule, is shared by every part."""
 
 from __future__ import annotations
@@ -128,25 +129,13 @@ def train_translator(kind, data, vocab, cfg, run, out):
 # --8<-- [end:translator]
 
 
-def evaluate_translator(translator, test: list, cfg: Config) -> dict:
-    """Test BLEU (greedy, by length, and by beam search on the first `beam_sentences`), and decoding speed."""
+def evaluate_translator(translator, splits: dict, cfg: Config) -> dict:
+    """BLEU and exact match on the test sentences (greedy, by length, and by beam search on the first
+    `beam_sentences`), on the held-out structures and on each kind of the compositional split; decoding speed."""
     from kerasbook import seq2seq as s2s
 
-    refs = [p["ko_tokens"] for p in test]
-    start = time.perf_counter()
-    hyps, _ = translator.greedy([p["en"] for p in test])
-    greedy_s = time.perf_counter() - start
-    n = min(cfg.beam_sentences, len(test))
-    start = time.perf_counter()
-    beams = translator.beam([p["en"] for p in test[:n]], cfg.beam_width, cfg.length_alpha)
-    beam_s = time.perf_counter() - start
-    return {"bleu": s2s.corpus_bleu(refs, hyps),
-            "bleu_by_length": s2s.bleu_by_length(refs, hyps, [len(p["en"].split()) for p in test]),
-            "exact_match": float(np.mean([h == r for h, r in zip(hyps, refs)])),
-            "beam_sentences": n, "bleu_greedy_on_beam_sentences": s2s.corpus_bleu(refs[:n], hyps[:n]),
-            "bleu_beam": s2s.corpus_bleu(refs[:n], beams),
-            "greedy_sentences_per_s": len(test) / greedy_s, "beam_sentences_per_s": n / beam_s,
-            "params": translator.model.count_params()}
+    return s2s.evaluate(translator, splits["test"], splits.get("heldout", []), splits.get("compositional", []),
+                        cfg.beam_sentences, cfg.beam_width, cfg.length_alpha)
 
 
 def translation_part(splits, vocab, cfg, run, out) -> dict:
@@ -160,11 +149,13 @@ def translation_part(splits, vocab, cfg, run, out) -> dict:
         translator, history, info, points = train_translator(kind, (splits["train"], splits["validation"]), vocab,
                                                              cfg, run, where[kind])
         train_s = time.perf_counter() - start
-        r = evaluate_translator(translator, splits["test"], cfg)
+        r = evaluate_translator(translator, splits, cfg)
         r.update(train_s=train_s, epochs_run=info.epochs_run, bleu_clock=points, info=info)
         results[kind], models[kind], histories[kind] = r, translator, history
-        print(f"  {NAMES[kind]}: BLEU {r['bleu']:.1f} greedy, {r['bleu_beam']:.1f} beam; trained in {train_s:.0f}s; "
-              f"{r['greedy_sentences_per_s']:.0f} sentences/s greedy")
+        held, exact = r["bleu_heldout_structures"], r["exact_match_heldout_structures"]
+        held = "" if held is None else f"; held-out structures {held:.1f} ({exact:.1%} exact)"
+        print(f"  {NAMES[kind]}: BLEU {r['bleu']:.1f} greedy ({r['exact_match']:.1%} exact), {r['bleu_beam']:.1f} beam"
+              f"{held}; trained in {train_s:.0f}s; {r['greedy_sentences_per_s']:.0f} sentences/s greedy")
     target = max((b for _, b in results["rnn"]["bleu_clock"]), default=None)
     for r in results.values():
         r["seconds_to_rnn_best_bleu"] = seconds_to_reach(r["bleu_clock"], target) if r["bleu_clock"] else None
