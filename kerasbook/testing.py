@@ -7,6 +7,8 @@
 - `run_toy` and `toy_run_fixture`: one chapter run at toy size through its own
   `main([...])`, with a small `Config` in place of the chapter's; `run_toy` needs
   no pytest, so a plain script (say, one started in a subprocess) can use it too.
+- `toy_run_of`: the toy run a chapter's test file defines, for a script or a
+  notebook outside pytest.
 - `run_artifacts`: the start of every toy-run test: exit code 0, the named files
   written, `metrics.json` read back.
 - `usage_error`: a command stops with exit code 2 and a one-line message.
@@ -265,6 +267,30 @@ def toy_run_fixture(chapter, tiny_config, argv, cache=False):
         return run_toy(chapter, tiny_config, argv, tmp_path_factory.mktemp("run") / "toy", cache=where)
 
     return toy_run
+
+
+def toy_run_of(name: str, tests=None) -> tuple:
+    """The toy run chapter `name` (`"ch07_crnn"`)'s test file defines: its `TOY_RUNS` entry `(chapter, tiny
+    config, argv, cache)`.
+
+    The test file (`tests/test_ch07.py`) is imported from `tests`, by default the `tests/` folder of the
+    repository this package was installed from (an editable install, or a checkout on `sys.path`): the
+    toy sizes live with the tests that check them, and a script or a notebook in toy mode reuses them.
+
+    Raises:
+        FileNotFoundError: there is no such test file (the package was installed without its repository).
+    """
+    import sys
+
+    folder = Path(tests) if tests is not None else Path(__file__).resolve().parents[1] / "tests"
+    test_file = folder / f"test_{name.split('_')[0]}.py"
+    if not test_file.is_file():
+        raise FileNotFoundError(f"{test_file} is missing: the toy sizes of {name} are its test file's, so a toy "
+                                "run needs a checkout of the book's repository (pip install -e .)")
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    importlib.import_module(test_file.stem)
+    return TOY_RUNS[name]
 
 
 def run_artifacts(toy_run, *names) -> dict:

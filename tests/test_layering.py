@@ -5,7 +5,7 @@
     2 core       xla, training, runs, saving, seq2seq, forecast, embeddings, ngram, pretraining,
                  transformer_models, hub_models, model_costs, testing
     3 chapters   chapters
-    4 tools      bench, quiz, figures, book, site, __main__
+    4 tools      bench, quiz, figures, book, site, notebooks, __main__
 
 A module may import from its own layer and the ones below, never from a layer above, whether the
 import sits at the top of the file or inside a function (a late import still ties the layers).
@@ -22,7 +22,7 @@ LAYERS = {
     2: ("xla", "training", "runs", "saving", "seq2seq", "forecast", "embeddings", "ngram", "pretraining",
         "transformer_models", "hub_models", "model_costs", "testing"),
     3: ("chapters",),
-    4: ("bench", "quiz", "figures", "book", "site", "__main__"),
+    4: ("bench", "quiz", "figures", "book", "site", "notebooks", "__main__"),
 }
 LAYER_OF = {name: layer for layer, names in LAYERS.items() for name in names}
 

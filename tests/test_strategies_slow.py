@@ -25,7 +25,6 @@ TESTS = Path(__file__).resolve().parent
 
 SCRIPT = textwrap.dedent('''
     """toy.py CPUS CHAPTER OUT [FLAGS ...]: the chapter's toy run (as its test file defines it), with FLAGS."""
-    import importlib
     import sys
 
     cpus, name, out, flags = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
@@ -35,10 +34,9 @@ SCRIPT = textwrap.dedent('''
     if cpus > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * cpus)
-    from kerasbook.testing import TOY_RUNS, run_toy
+    from kerasbook.testing import run_toy, toy_run_of
 
-    importlib.import_module("test_" + name.split("_")[0])
-    chapter, tiny, argv, cache = TOY_RUNS[name]
+    chapter, tiny, argv, cache = toy_run_of(name)
     code, _ = run_toy(chapter, tiny, [*argv, *flags], out, cache=out + "-cache" if cache else None)
     sys.exit(code)
 ''')

@@ -6,7 +6,9 @@ the XLA on/off training steps of every chapter and prints them as one table
 
 Each benchmarked chapter has a module `kerasbook/bench/chNN.py` with
 `CHAPTER_MODULE`, `BAR` (the chapter's quality bar), `run(steps, quick, ship)`
-returning a JSON-able report, and `rows(report)` for the printed table. Every
+returning a JSON-able report, `rows(report)` for the printed table, and
+`step_times(steps, quick, cfg=None)`, the training steps that carry an XLA
+decision (at the default `Config()`, or at `cfg`: a notebook times its own). Every
 report includes the training step time with XLA on and off on this machine,
 and the mode `--xla auto` will therefore use (recorded in the user's cache,
 so runs on this device follow the measurement; `--ship` also records it in

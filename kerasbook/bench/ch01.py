@@ -63,9 +63,9 @@ def bench_knn(n_train=5_000, n_query=1_000, dims=64, k=5, repeats=3, seed=0):
     return out
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "spiral MLP", steps)
+    return chapter_steps(CHAPTER_MODULE, "spiral MLP", steps, cfg)
 
 
 def run(steps, quick, ship=False):

@@ -49,9 +49,9 @@ def bench_sine(steps=2000, repeats=3):
     return result
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "784-64-10 MLP", steps)
+    return chapter_steps(CHAPTER_MODULE, "784-64-10 MLP", steps, cfg)
 
 
 def run(steps, quick, ship=False):

@@ -58,9 +58,9 @@ def bench_twins(cfg, batch_size, steps=5, seed=0):
     return out
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "ResNet-18 style", steps)
+    return chapter_steps(CHAPTER_MODULE, "ResNet-18 style", steps, cfg)
 
 
 def run(steps, quick, ship=False):

@@ -39,9 +39,9 @@ def keras_lstm_steps(cfg, steps):
     return xla.time_train_steps(make, x, y, steps=steps)
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "our LSTM, 100 steps", steps)
+    return chapter_steps(CHAPTER_MODULE, "our LSTM, 100 steps", steps, cfg)
 
 
 def run(steps, quick, ship=False):

@@ -99,9 +99,9 @@ def bench_draw(n=400):
     return n / (time.perf_counter() - start)
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "CRNN + CTC", steps)
+    return chapter_steps(CHAPTER_MODULE, "CRNN + CTC", steps, cfg)
 
 
 def run(steps, quick, ship=False):

@@ -19,9 +19,9 @@ BAR = {"checks": [{"metric": "unet_mean_iou", "at_least": 0.90}, {"metric": "bou
        "wall_s_at_most": 12 * 60}
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "U-Net", steps)
+    return chapter_steps(CHAPTER_MODULE, "U-Net", steps, cfg)
 
 
 def run(steps, quick, ship=False):

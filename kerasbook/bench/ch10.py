@@ -38,9 +38,9 @@ def vae_steps(cfg, steps):
     return out
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "conv autoencoder", steps)
+    return chapter_steps(CHAPTER_MODULE, "conv autoencoder", steps, cfg)
 
 
 def run(steps, quick, ship=False):

@@ -21,9 +21,9 @@ BAR = {"checks": [{"metric": "fusion_error_reduction", "at_least": 0.30}, {"metr
        "wall_s_at_most": 12 * 60}
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "colouriser + fusion", steps)
+    return chapter_steps(CHAPTER_MODULE, "colouriser + fusion", steps, cfg)
 
 
 def run(steps, quick, ship=False):

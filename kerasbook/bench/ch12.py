@@ -24,9 +24,9 @@ BAR = {"checks": [{"metric": "best_bleu", "at_least": 90.0}, {"metric": "longest
        "wall_s_at_most": 12 * 60}
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The training step this chapter's XLA decision is about, timed with XLA on and off (`common.step_part`)."""
-    return chapter_steps(CHAPTER_MODULE, "GRU + attention", steps)
+    return chapter_steps(CHAPTER_MODULE, "GRU + attention", steps, cfg)
 
 
 def run(steps, quick, ship=False):

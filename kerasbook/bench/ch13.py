@@ -35,7 +35,7 @@ BAR = {"checks": [{"metric": "bleu_gain_over_rnn", "at_least": 0.0}, {"metric": 
 MODELS = {"translator": "Transformer translator", "bert": "BERT, masked LM", "gpt": "GPT", "vit": "ViT"}
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """Each part's training step, timed with XLA on and off (`common.step_part`s, translator first).
 
     The translator's decision is the chapter's; the others are recorded as `ch13_transformer.PART`.
@@ -45,7 +45,7 @@ def step_times(steps, quick=False):
     from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch13_transformer as ch
 
-    cfg = ch.Config()
+    cfg = cfg or ch.Config()
 
     def measure(part):
         return measure_modes(lambda modes: ch.measure_step_times(cfg, part, steps=steps, modes=modes))

@@ -24,14 +24,14 @@ BAR = {"checks": [{"metric": "confident_share", "at_least": 0.90}, {"metric": "m
        "wall_s_at_most": 12 * 60}
 
 
-def step_times(steps, quick=False):
+def step_times(steps, quick=False, cfg=None):
     """The DCGAN's `train_step` (the chapter's decision) and the SRResNet's step (`ch14_gan.srgan`, its
     compile time spread over its default run), timed with XLA on and off (`common.step_part`s)."""
     from kerasbook.bench.common import step_part
     from kerasbook.xla import measure_modes
     from kerasbook.chapters import ch14_gan as ch
 
-    cfg = ch.Config()
+    cfg = cfg or ch.Config()
     sr_steps = max(3, steps // 2) if quick else steps
     return [step_part(ch.CHAPTER, "DCGAN train_step",
                       measure_modes(lambda modes: ch.measure_step_times(cfg, "dcgan", steps=steps, modes=modes))),

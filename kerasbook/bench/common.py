@@ -41,11 +41,12 @@ def record_decision(report, chapter, steps_by_mode, ship=False):
     return jit
 
 
-def chapter_steps(chapter_module: str, model: str, steps: int) -> list[dict]:
+def chapter_steps(chapter_module: str, model: str, steps: int, cfg=None) -> list[dict]:
     """`step_times` of a chapter with one timed model (`chapter_module`, the bench's `CHAPTER_MODULE`): its
-    `measure_step_times(Config(), ...)` with XLA on and off, as the `step_part` of the chapter's XLA decision."""
+    `measure_step_times(cfg, ...)` with XLA on and off, as the `step_part` of the chapter's XLA decision.
+    `cfg` is the chapter's default `Config()` unless given (a notebook times its own preset's)."""
     ch = importlib.import_module(chapter_module)
-    cfg = ch.Config()
+    cfg = cfg or ch.Config()
     return [step_part(ch.CHAPTER, model,
                       xla.measure_modes(lambda modes: ch.measure_step_times(cfg, steps=steps, modes=modes)))]
 

@@ -1,4 +1,4 @@
-"""MkDocs hook: equations that render offline, and figures that say where they came from.
+"""MkDocs hook: equations that render offline, notebook links, and figures that say where they came from.
 
 **Equations.** Pages write maths as `\\( ... \\)` and `\\[ ... \\]`;
 `pymdownx.arithmatex` wraps them, and KaTeX draws them in the browser. KaTeX
@@ -6,6 +6,14 @@ is a pinned npm package (`package.json`, `package-lock.json` at the repo
 root). When `node_modules/katex` is missing the hook runs `npm ci` once, and
 the build copies the script, the style sheet and the fonts into
 `assets/katex/`, so the built site works with no network at all.
+
+**Notebook links.** Under the title of every chapter page the hook puts
+"Open in Colab", "Download notebook" and "View source": the chapter's notebook
+(`notebooks/chNN_name.ipynb`, made by `python -m kerasbook.notebooks`) opened
+in Colab from the repository, the same file served with the site, and its
+py:percent source on GitHub. The chapters come from the chapter list and the
+addresses from `kerasbook.notebooks`, so no page keeps a copy of them; a
+chapter without its notebook stops the build.
 
 **Figure captions.** `python -m kerasbook.figures CHAPTER` writes the PNGs
 under `chapters/chNN_name/` together with `figures.json`, which records the
@@ -26,6 +34,9 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
+
+from kerasbook import notebooks as nbs
+from kerasbook.chapters import registry
 
 log = logging.getLogger("mkdocs.hooks.kerasbook_site")
 
@@ -67,7 +78,34 @@ def on_files(files, config, **kwargs):
                                  if p.suffix in (".woff2", ".woff", ".ttf")]
     for name in names:
         files.append(File.generated(config, f"{KATEX_URL}/{name}", abs_src_path=str(dist / name)))
+    root = Path(config.config_file_path).resolve().parent
+    for module in registry().values():
+        notebook = root / nbs.notebook_file(module)
+        if not notebook.is_file():
+            raise PluginError(f"{nbs.notebook_file(module)} is missing; run `python -m kerasbook.notebooks`")
+        files.append(File.generated(config, nbs.notebook_file(module), abs_src_path=str(notebook)))
     return files
+
+
+# --- notebook links --------------------------------------------------------
+
+def notebook_links(module: str) -> str:
+    """The Markdown line of a chapter page's notebook links (the page sits beside `notebooks/` in the site)."""
+    return (f'[Open in Colab]({nbs.colab_url(module)}){{ .md-button .kb-notebook }} '
+            f'[Download notebook]({nbs.notebook_file(module)}){{ .md-button .kb-notebook download="{module}.ipynb" }} '
+            f'[View source]({nbs.source_url(module)}){{ .md-button .kb-notebook }}')
+
+
+def add_notebook_links(markdown: str, module: str) -> str:
+    """`markdown` with the notebook links after its first title line."""
+    lines = markdown.split("\n")
+    at = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
+    return "\n".join(lines[:at + 1] + ["", notebook_links(module), ""] + lines[at + 1:])
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    module = Path(page.file.src_uri).stem
+    return add_notebook_links(markdown, module) if module in registry().values() else markdown
 
 
 # --- figure captions -------------------------------------------------------
