@@ -364,6 +364,8 @@ def test_essays_score_only_by_the_students_own_marks(q):
                    {"text": "...", "covered": {f"p{i + 1}": True for i in range(n)}})
     assert grading.grade(essay, {"text": "...", "points": n / 2}).points == pytest.approx(0.5)
     half = {"text": "...", "covered": ["yes", "no"] + [""] * (n - 2)}
+    # O and X as Korean sheets mark them: one point made, the rest not.
+    assert grading.grade(essay, {"text": "...", "covered": ["O"] + ["X"] * (n - 1)}).points == pytest.approx(1 / n)
     assert grading.grade(essay, half).points == pytest.approx(1 / n)
     # Not yet compared with the rubric: pending and no points, however well (or badly) it reads.
     inverted = ("The update gate is a tanh that adds the inputs; the reset gate is a ReLU that erases the "

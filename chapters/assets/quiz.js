@@ -196,8 +196,8 @@
     return { points: points, verdict: verdict, detail: detail || "", detail_ko: detailKo || "" };
   }
 
-  var YES = ["y", "yes", "true", "1", "o", "ok", "네", "예", "응", "했음", "포함", "✓", "v", "x"];
-  var NO = ["n", "no", "false", "0", "-", "아니오", "아니요", "없음", "안함"];
+  var YES = ["y", "yes", "true", "1", "o", "ok", "네", "예", "응", "했음", "포함", "✓", "v"];
+  var NO = ["n", "no", "false", "0", "-", "x", "✗", "아니오", "아니요", "없음", "안함"];
 
   function mark(value) {
     if (value === null || value === undefined || (typeof value === "string" && !strip(value))) return null;

@@ -432,7 +432,7 @@ def cmd_grade(args):
     print(words[key].format(pts=_fmt(total), n=len(rows), pct=_pct(total, len(rows))))
     if pending:
         option = " --lang ko" if lang == "ko" else ""
-        cmd = f"{PROG} exam {_range_option(exam)} --seed {exam.seed} --key{option}"
+        cmd = f"{PROG} exam {exam_mod.range_option(exam)} --seed {exam.seed} --key{option}"
         print(_wrap(words["pending"].format(k=len(pending), cmd=cmd)))
     print()
     per_section = [(SECTION_TITLES[s][lang], sum(sc.points for q, _, sc in rows if q.section == s),
@@ -453,11 +453,6 @@ def cmd_grade(args):
             _review(n, q, response, sc, lang)
     history.append([history.attempt(q, sc.points, "exam") for q, _, sc in rows if not sc.pending])
     return 0
-
-
-def _range_option(exam) -> str:
-    return {"midterm": "--midterm", "midterm+ch01": "--midterm --with-ch01", "final": "--final"}.get(
-        exam.range, f"--chapters {exam.range}")
 
 
 def _review(n, q, response, sc, lang):

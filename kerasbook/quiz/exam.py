@@ -254,6 +254,12 @@ def exam_json(exam, key: bool) -> dict:
             "sections": dict(EXAM_SHAPE), "questions": questions}
 
 
+def range_option(exam) -> str:
+    """The `exam` flags that draw `exam`'s range again: `--midterm`, `--final` or `--chapters ch07,ch09`."""
+    return {"midterm": "--midterm", "midterm+ch01": "--midterm --with-ch01", "final": "--final"}.get(
+        exam.range, f"--chapters {exam.range}")
+
+
 SHEET = {
     "en": {"title": "kerasbook answer sheet: {label}, seed {seed}",
            "how": ["Fill in your answers and grade them with: {cmd}",
@@ -283,9 +289,7 @@ def answer_sheet(exam, lang: str = "en") -> str:
     student reads the key (`exam ... --key`) and marks each point yes or no.
     """
     words = SHEET[lang]
-    option = {"midterm": "--midterm", "midterm+ch01": "--midterm --with-ch01", "final": "--final"}.get(
-        exam.range, f"--chapters {exam.range}")
-    key_cmd = f"{PROG} exam {option} --seed {exam.seed} --key" + (" --lang ko" if lang == "ko" else "")
+    key_cmd = f"{PROG} exam {range_option(exam)} --seed {exam.seed} --key" + (" --lang ko" if lang == "ko" else "")
     lines = [f"# {words['title'].format(label=exam.label_in(lang), seed=exam.seed)}"]
     lines += ["# " + line.format(cmd=f"{PROG} grade THIS_FILE.yaml" + (" --lang ko" if lang == "ko" else ""),
                                  key=key_cmd) for line in words["how"]]

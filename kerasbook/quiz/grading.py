@@ -222,8 +222,9 @@ def rubric_hits(q, text: str) -> list[bool]:
     return [any(keyword_in(k, text) for k in point.keywords) for point in q.rubric]
 
 
-_YES = {"y", "yes", "true", "1", "o", "ok", "네", "예", "응", "했음", "포함", "✓", "v", "x"}
-_NO = {"n", "no", "false", "0", "-", "아니오", "아니요", "없음", "안함"}
+# "o" and "x" as Korean answer sheets use them: O for made, X for not made.
+_YES = {"y", "yes", "true", "1", "o", "ok", "네", "예", "응", "했음", "포함", "✓", "v"}
+_NO = {"n", "no", "false", "0", "-", "x", "✗", "아니오", "아니요", "없음", "안함"}
 
 
 def _mark(value) -> bool | None:
